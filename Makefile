@@ -1,0 +1,34 @@
+# Two commands matter: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,postgres,duckdb]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@echo "== domain-lsp check examples/warehouse (exit 1 is expected: the example has AI-made mistakes)"
+	@cd examples/warehouse && ../../$(VENV)/bin/domain-lsp check; status=$$?; test $$status -le 1
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check domain_lsp tests bench scripts
+	$(VENV)/bin/ruff format --check domain_lsp tests bench scripts
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest -q
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) build *.egg-info

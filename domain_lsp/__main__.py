@@ -1,0 +1,5 @@
+import sys
+
+from domain_lsp.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure analysis shared by the language server and the CLI; never imports pygls."""

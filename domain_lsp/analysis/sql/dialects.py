@@ -1,0 +1,36 @@
+"""Dialect lookups, cached: sqlglot builds tokenizer and parser tables per dialect class."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlglot.dialects.dialect import Dialect
+
+
+@lru_cache(maxsize=None)
+def get_dialect(name: str) -> Dialect:
+    return Dialect.get_or_raise(name or None)
+
+
+# The schema an unqualified name resolves to when the dialect has a default one.
+DEFAULT_SCHEMA: dict[str, str] = {"postgres": "public", "duckdb": "main", "sqlite": "main", "tsql": "dbo"}
+
+# Schemas of system views that exist in every database of the dialect: never reported.
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "sys", "account_usage", "temp", "pg_temp"})
+SYSTEM_TABLE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "postgres": ("pg_",),
+    "sqlite": ("sqlite_",),
+    "duckdb": ("duckdb_", "pg_", "sqlite_"),
+}
+
+# Columns every table has without declaring them.
+PSEUDO_COLUMNS: dict[str, frozenset[str]] = {
+    "postgres": frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"}),
+    "sqlite": frozenset({"rowid", "oid", "_rowid_"}),
+    "duckdb": frozenset({"rowid"}),
+    "bigquery": frozenset({"_partitiontime", "_partitiondate", "_table_suffix", "_file_name"}),
+    "snowflake": frozenset({"metadata$filename", "metadata$file_row_number", "metadata$action", "metadata$isupdate", "metadata$row_id"}),
+}
+
+# Dialects where `a.b` may read field b of a struct column a.
+STRUCT_DIALECTS = frozenset({"bigquery", "duckdb", "snowflake", "spark", "databricks", "hive", "trino", "presto", "athena", "clickhouse"})

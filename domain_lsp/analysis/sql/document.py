@@ -1,0 +1,44 @@
+"""Analyse a whole SQL text: statements in order, each checked against the workspace catalog
+plus what the statements before it created (CREATE TABLE/VIEW, ALTER, temporary tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain_lsp.analysis.sql.parse import Statement, parse_sql
+from domain_lsp.analysis.sql.resolve import Context, check_statement
+from domain_lsp.analysis.suppress import apply_suppressions
+from domain_lsp.catalog.ddl import DdlApplier
+from domain_lsp.catalog.model import Catalog
+from domain_lsp.config import SqlSettings
+from domain_lsp.findings import Finding
+from domain_lsp.text import LineIndex
+
+
+@dataclass
+class SqlAnalysis:
+    text: str
+    lines: LineIndex
+    statements: list[Statement]
+    findings: list[Finding]
+    catalog: Catalog
+    """The workspace catalog with this file's own definitions layered on top."""
+
+
+def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = "") -> SqlAnalysis:
+    lines = LineIndex(text)
+    statements = parse_sql(text, settings.dialect, lines)
+    local = Catalog(parent=catalog)
+    findings: list[Finding] = []
+    for statement in statements:
+        if statement.error is not None:
+            findings.append(statement.error)
+            continue
+        if statement.expression is None:
+            continue
+        ctx = Context(local, settings.dialect, settings.search_path, text)
+        findings.extend(check_statement(statement.expression, ctx))
+        DdlApplier(local, ctx, path, lines).apply(statement.expression)
+    findings.sort(key=lambda f: (f.start, f.end, f.code))
+    return SqlAnalysis(text, lines, statements, apply_suppressions(text, findings, lines), local)

@@ -1,0 +1,111 @@
+"""Split a SQL text into statements and parse each on its own, so one broken statement
+never hides the others. Offsets in the trees (Identifier/Func `meta`) are into the whole text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from domain_lsp.analysis.sql.dialects import get_dialect
+from domain_lsp.findings import Finding
+from domain_lsp.text import LineIndex
+
+
+@dataclass(slots=True)
+class Statement:
+    start: int
+    """Offset of the statement's first token."""
+    end: int
+    """Offset just past its last token (the semicolon excluded)."""
+    tokens: list[Token]
+    expression: exp.Expression | None = None
+    error: Finding | None = None
+
+    def text(self, source: str) -> str:
+        return source[self.start : self.end]
+
+
+def tokenize(text: str, dialect: str) -> tuple[list[Token], Finding | None]:
+    """All tokens; on an unterminated string or comment, the tokens before it and an error."""
+    tokenizer = get_dialect(dialect).tokenizer()
+    try:
+        return tokenizer.tokenize(text), None
+    except TokenError:
+        tokens = list(tokenizer.tokens)
+        resume = tokens[-1].end + 1 if tokens else 0
+        match = re.compile(r"\S").search(text, resume)
+        start = match.start() if match else len(text)
+        line_end = text.find("\n", start)
+        end = line_end if line_end != -1 else len(text)
+        opener = text[start : start + 2]
+        what = "comment" if opener == "/*" else "quoted string or identifier"
+        return tokens, Finding("syntax-error", f"unterminated {what}", start, max(end, start + 1))
+
+
+def split_statements(tokens: list[Token]) -> list[list[Token]]:
+    chunks: list[list[Token]] = []
+    current: list[Token] = []
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            if current:
+                chunks.append(current)
+            current = []
+        else:
+            current.append(token)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def parse_statement(tokens: list[Token], text: str, dialect: str, lines: LineIndex) -> Statement:
+    statement = Statement(tokens[0].start, tokens[-1].end + 1, tokens)
+    parser = get_dialect(dialect).parser(error_level=ErrorLevel.IMMEDIATE)
+    try:
+        expressions = parser.parse(tokens, text)
+    except ParseError as error:
+        statement.error = _syntax_finding(error, statement, lines)
+        return statement
+    except (TokenError, RecursionError, ValueError) as error:
+        statement.error = Finding("syntax-error", f"cannot parse this statement: {error}", statement.start, statement.end)
+        return statement
+    statement.expression = next((e for e in expressions if e is not None), None)
+    return statement
+
+
+def parse_sql(text: str, dialect: str, lines: LineIndex | None = None) -> list[Statement]:
+    lines = lines or LineIndex(text)
+    tokens, token_error = tokenize(text, dialect)
+    chunks = split_statements(tokens)
+    statements: list[Statement] = []
+    for i, chunk in enumerate(chunks):
+        if token_error is not None and i == len(chunks) - 1 and chunk[-1].end < token_error.start:
+            # The statement that the unterminated literal cuts short.
+            statements.append(Statement(chunk[0].start, token_error.end, chunk, error=token_error))
+            return statements
+        statements.append(parse_statement(chunk, text, dialect, lines))
+    if token_error is not None:
+        statements.append(Statement(token_error.start, token_error.end, [], error=token_error))
+    return statements
+
+
+def _syntax_finding(error: ParseError, statement: Statement, lines: LineIndex) -> Finding:
+    details = error.errors[0] if error.errors else {}
+    message = str(details.get("description") or error).splitlines()[0]
+    line, col = details.get("line"), details.get("col")
+    token = None
+    if isinstance(line, int) and isinstance(col, int):
+        last = lines.line_start(line - 1) + col - 1
+        token = next((t for t in statement.tokens if t.start <= last <= t.end), None)
+        if token is None:
+            token = next((t for t in statement.tokens if t.start >= last), None)
+    if token is None:
+        token = statement.tokens[-1]
+    highlight = details.get("highlight")
+    if message.startswith("Invalid expression / Unexpected token"):
+        message = f"unexpected `{highlight or token.text}`"
+    return Finding("syntax-error", message, token.start, token.end + 1)

@@ -1,0 +1,589 @@
+"""Name resolution for one parsed statement: every table, column and function reference is
+checked against the catalog and the scopes sqlglot builds, and *every* problem is reported
+(sqlglot's own validation stops at the first one).
+
+When a name cannot be decided (a source whose columns are unknown, a table function, a struct
+field) nothing is reported: a false positive on valid SQL is worse than a missed mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope, traverse_scope
+
+from domain_lsp.analysis.sql import functions
+from domain_lsp.analysis.sql.dialects import (
+    DEFAULT_SCHEMA,
+    PSEUDO_COLUMNS,
+    STRUCT_DIALECTS,
+    SYSTEM_SCHEMAS,
+    SYSTEM_TABLE_PREFIXES,
+    get_dialect,
+)
+from domain_lsp.analysis.suggest import closest, did_you_mean
+from domain_lsp.catalog.model import Catalog, Table, key
+from domain_lsp.findings import Finding, Fix
+
+DATE_PARTS = frozenset(
+    "year years quarter month months week weeks day days dayofweek dayofyear hour hours minute minutes "
+    "second seconds millisecond milliseconds microsecond microseconds nanosecond epoch isoweek isoyear "
+    "dow doy yy mm dd hh mi ss ms us ns date time timestamp".split()
+)
+
+
+def span(node: exp.Expression) -> tuple[int, int] | None:
+    """Offsets of the token a node was parsed from, when sqlglot recorded them."""
+    meta = node.meta if node._meta else None
+    if meta and "start" in meta:
+        return meta["start"], meta["end"] + 1
+    return None
+
+
+def name_span(node: exp.Expression) -> tuple[int, int] | None:
+    """Offsets of the name token of a Column, Table or Identifier."""
+    this = node.this if isinstance(node, (exp.Column, exp.Table)) else node
+    return span(this) if isinstance(this, exp.Expression) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What a table reference resolves to: a catalog table, a system table, or a problem."""
+
+    table: Table | None = None
+    system: bool = False
+    finding: Finding | None = None
+
+
+@dataclass
+class Context:
+    catalog: Catalog
+    dialect: str = ""
+    search_path: tuple[str, ...] = ()
+    text: str = ""
+    _tables: dict[int, Resolution] = field(default_factory=dict)
+
+    def identifier_text(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+    def quote(self, name: str) -> str:
+        ident = exp.to_identifier(name)
+        return ident.sql(dialect=get_dialect(self.dialect)) if ident is not None else name
+
+    # -- tables -------------------------------------------------------------------------
+    def resolve_table(self, node: exp.Table) -> Resolution:
+        cached = self._tables.get(id(node))
+        if cached is None:
+            cached = self._tables[id(node)] = self._resolve_table(node)
+        return cached
+
+    def _resolve_table(self, node: exp.Table) -> Resolution:
+        name, schema, database = node.name, node.db, node.catalog
+        if not isinstance(node.this, exp.Identifier) or not name:
+            return Resolution()  # a table function or an expression: columns unknown
+        if key(schema) in SYSTEM_SCHEMAS or key(database) in SYSTEM_SCHEMAS:
+            return Resolution(system=True)
+        if not schema and key(name).startswith(SYSTEM_TABLE_PREFIXES.get(self.dialect, ())):
+            return Resolution(system=True)
+        catalog = self.catalog
+        if schema:
+            table = catalog.get(name, schema, database) or (catalog.get(name, schema) if database else None)
+            if table is not None:
+                return Resolution(table)
+            if not catalog.has_schema(schema, database) and not catalog.has_schema(schema):
+                unqualified = catalog.get(name)
+                if unqualified is not None:
+                    return Resolution(unqualified)  # the catalog knows the table without a schema
+                return Resolution(finding=self._unknown_schema(node))
+            in_schema = [t.name for t in catalog.tables() if key(t.schema) == key(schema)]
+            return Resolution(finding=self._unknown_table(node, in_schema, schema))
+        candidates = catalog.tables_named(name)
+        if self.search_path:
+            for path_schema in self.search_path:
+                for table in candidates:
+                    if key(table.schema) == key(path_schema):
+                        return Resolution(table)
+            schemaless = [t for t in candidates if not t.schema]
+            if schemaless:
+                return Resolution(schemaless[0])
+            if candidates:
+                names = ", ".join(f"`{t.qualified_name}`" for t in candidates)
+                return Resolution(finding=self._finding(
+                    node, "unknown-table",
+                    f"table `{name}` is not on the search path ({', '.join(self.search_path)}); found {names}",
+                    [t.qualified_name for t in candidates], whole=True,
+                ))
+            return Resolution(finding=self._unknown_table(node, [t.name for t in catalog.tables()], None))
+        if len(candidates) == 1:
+            return Resolution(candidates[0])
+        if candidates:
+            default = DEFAULT_SCHEMA.get(self.dialect, "")
+            preferred = [t for t in candidates if not t.schema or (default and key(t.schema) == default)]
+            if len(preferred) == 1:
+                return Resolution(preferred[0])
+            names = [t.qualified_name for t in candidates]
+            return Resolution(finding=self._finding(
+                node, "ambiguous-table",
+                f"table `{name}` exists in several schemas: {', '.join(f'`{n}`' for n in names)}; qualify it",
+                names, whole=True,
+            ))
+        return Resolution(finding=self._unknown_table(node, [t.name for t in catalog.tables()], None))
+
+    def _unknown_table(self, node: exp.Table, names: list[str], schema: str | None) -> Finding:
+        where = f" in schema `{schema}`" if schema else ""
+        suggestions = closest(node.name, names)
+        return self._finding(node, "unknown-table", f"table `{node.name}` does not exist{where}{did_you_mean(suggestions)}", suggestions)
+
+    def _unknown_schema(self, node: exp.Table) -> Finding:
+        ident = node.args["db"]
+        suggestions = closest(node.db, self.catalog.schemas())
+        return self.finding_at(
+            ident, "unknown-schema", f"schema `{node.db}` does not exist{did_you_mean(suggestions)}", suggestions
+        ) or Finding("unknown-schema", f"schema `{node.db}` does not exist", 0, 0)
+
+    def _finding(self, node: exp.Table, code: str, message: str, suggestions: list[str], whole: bool = False) -> Finding:
+        """A finding on a table's name token; `whole` replaces the qualified name in fixes."""
+        finding = self.finding_at(node.this, code, message, [] if whole else suggestions)
+        assert finding is not None
+        if whole and suggestions:
+            first = span(node.parts[0]) if node.parts else None
+            start = first[0] if first else finding.start
+            fixes = tuple(
+                Fix(f"Replace with `{s}`", start, finding.end, ".".join(self.quote(p) for p in s.split(".")))
+                for s in suggestions
+            )
+            finding = Finding(finding.code, finding.message, finding.start, finding.end, fixes=fixes)
+        return finding
+
+    def finding_at(self, ident: exp.Expression, code: str, message: str, suggestions: list[str]) -> Finding | None:
+        where = span(ident)
+        if where is None:
+            return None
+        start, end = where
+        fixes = tuple(Fix(f"Replace with `{s}`", start, end, self.quote(s)) for s in suggestions)
+        return Finding(code, message, start, end, fixes=fixes)
+
+
+# -- what a source provides ---------------------------------------------------------------------
+
+
+def alias_columns(node: exp.Expression | None) -> list[str] | None:
+    alias = node.args.get("alias") if node is not None else None
+    if isinstance(alias, exp.TableAlias) and alias.columns:
+        return [c.name for c in alias.columns]
+    return None
+
+
+def source_columns(source: exp.Expression | Scope, ctx: Context, seen: frozenset[int] = frozenset()) -> list[str] | None:
+    """The column names a FROM item provides, or None when they cannot be known."""
+    if isinstance(source, Scope):
+        return scope_outputs(source, ctx, seen)
+    if isinstance(source, exp.Table):
+        named = alias_columns(source)
+        if named is not None:
+            return named
+        resolution = ctx.resolve_table(source)
+        return resolution.table.column_names() if resolution.table is not None else None
+    return alias_columns(source)
+
+
+def scope_outputs(scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()) -> list[str] | None:
+    """The output column names of a derived table, CTE or set operation."""
+    if id(scope) in seen:
+        return None
+    seen = seen | {id(scope)}
+    expression = scope.expression
+    named = alias_columns(expression.parent) if isinstance(expression.parent, (exp.Subquery, exp.CTE)) else None
+    if named is None and isinstance(expression, (exp.Subquery, exp.Lateral)):
+        named = alias_columns(expression)
+    if named is not None:
+        return named
+    if isinstance(expression, exp.SetOperation):
+        return scope_outputs(scope.union_scopes[0], ctx, seen) if scope.union_scopes else None
+    if isinstance(expression, exp.Select):
+        return select_outputs(expression, scope, ctx, seen)
+    return None
+
+
+def select_outputs(select: exp.Select, scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()) -> list[str] | None:
+    outputs: list[str] = []
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star):
+            for _, source in scope.selected_sources.values():
+                columns = source_columns(source, ctx, seen)
+                if columns is None:
+                    return None
+                outputs.extend(_except(columns, projection))
+        elif isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star):
+            selected = scope.selected_sources.get(projection.table)
+            columns = source_columns(selected[1], ctx, seen) if selected else None
+            if columns is None:
+                return None
+            outputs.extend(_except(columns, projection.this))
+        else:
+            name = projection.alias_or_name
+            if not name:
+                return None  # an unnamed expression; its generated name is dialect-specific
+            outputs.append(name)
+    return outputs
+
+
+def _except(columns: list[str], star: exp.Expression) -> list[str]:
+    excluded = star.args.get("except") or star.args.get("exclude") or []
+    drop = {key(e.name) for e in excluded}
+    return [c for c in columns if key(c) not in drop]
+
+
+def query_outputs(query: exp.Expression, ctx: Context) -> list[str] | None:
+    """Output column names of a query (for CREATE VIEW / CREATE TABLE AS)."""
+    try:
+        scopes = traverse_scope(query)
+    except Exception:  # noqa: BLE001 - sqlglot raises plain errors on shapes it cannot scope
+        return None
+    return scope_outputs(scopes[-1], ctx) if scopes else None
+
+
+# -- checking ------------------------------------------------------------------------------------
+
+
+class StatementChecker:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.findings: list[Finding] = []
+        self._done_columns: set[int] = set()
+        self._done_tables: set[int] = set()
+        self.pseudo = PSEUDO_COLUMNS.get(ctx.dialect, frozenset())
+
+    def report(self, finding: Finding | None) -> None:
+        if finding is not None:
+            self.findings.append(finding)
+
+    def check(self, statement: exp.Expression) -> list[Finding]:
+        self.check_functions(statement)
+        if self.ctx.catalog.is_empty():
+            return self.findings
+        if isinstance(statement, exp.Query):
+            self.check_query(statement)
+        elif isinstance(statement, exp.Insert):
+            self.check_insert(statement)
+        elif isinstance(statement, exp.Update):
+            self.check_update(statement)
+        elif isinstance(statement, exp.Delete):
+            self.check_delete(statement)
+        elif isinstance(statement, exp.Create):
+            body = statement.expression
+            if isinstance(body, exp.Query):
+                self.check_query(body)
+        return self.findings
+
+    # -- queries ------------------------------------------------------------------------
+    def check_query(self, query: exp.Expression) -> None:
+        try:
+            scopes = traverse_scope(query)
+        except Exception:  # noqa: BLE001 - unsupported shapes are skipped, not guessed at
+            return
+        for scope in scopes:
+            self.check_scope(scope)
+
+    def check_scope(self, scope: Scope) -> None:
+        for _, source in scope.selected_sources.values():
+            if isinstance(source, exp.Table) and id(source) not in self._done_tables:
+                self._done_tables.add(id(source))
+                self.report(self.ctx.resolve_table(source).finding)
+        if any(isinstance(node, (exp.Pivot,)) for node in scope.expression.find_all(exp.Pivot)):
+            return
+        for column in scope.columns:
+            if id(column) in self._done_columns:
+                continue
+            self._done_columns.add(id(column))
+            self.check_column(column, scope)
+
+    def check_column(self, column: exp.Column, scope: Scope) -> None:
+        if isinstance(column.this, exp.Star):
+            if column.table and self.find_source(column.table, scope) is None:
+                self.report(self._unknown_qualifier(column, scope))
+            return
+        if not column.name or not isinstance(column.this, exp.Identifier):
+            return
+        if column.args.get("db"):
+            return  # schema.table.column or a struct path: too many readings to judge
+        if column.table:
+            self.check_qualified(column, scope)
+        else:
+            self.check_unqualified(column, scope)
+
+    def check_qualified(self, column: exp.Column, scope: Scope) -> None:
+        source = self.find_source(column.table, scope)
+        if source is None:
+            if self.ctx.dialect in STRUCT_DIALECTS and self._visible_column(column.table, scope):
+                return  # struct_column.field
+            self.report(self._unknown_qualifier(column, scope))
+            return
+        columns = source_columns(source, self.ctx)
+        if columns is None or key(column.name) in self.pseudo:
+            return
+        if key(column.name) not in {key(c) for c in columns}:
+            self.report(self._unknown_column(column, columns, f"`{column.table}`"))
+
+    def check_unqualified(self, column: exp.Column, scope: Scope) -> None:
+        name = key(column.name)
+        if name in self.pseudo or self._is_special(column):
+            return
+        suggestions: list[str] = []
+        current: Scope | None = scope
+        while current is not None:
+            found, open_sources, known = self._lookup(name, current)
+            if len(found) > 1 and not self._merged(name, current):
+                self.report(self._ambiguous(column, found))
+                return
+            if found or open_sources:
+                return
+            if self._is_output_alias(name, current) or name in {key(n) for n in current.selected_sources}:
+                return
+            if isinstance(current.expression, exp.SetOperation):
+                outputs = scope_outputs(current, self.ctx)
+                if outputs is None or name in {key(o) for o in outputs}:
+                    return
+                known = outputs
+            if current is scope:
+                suggestions = known
+            current = current.parent
+        if self.ctx.dialect == "sqlite" and column.this.quoted:
+            return  # SQLite reads a double-quoted name that matches no column as a string
+        if not scope.selected_sources and not isinstance(scope.expression, exp.SetOperation) and scope.parent is None:
+            return  # SELECT without FROM: nothing to resolve against
+        self.report(self._unknown_column(column, suggestions, None))
+
+    def _lookup(self, name: str, scope: Scope) -> tuple[list[str], bool, list[str]]:
+        """Sources of `scope` that have column `name`, whether any source is opaque, all names."""
+        found: list[str] = []
+        open_sources = False
+        known: list[str] = []
+        for alias, (_, source) in scope.selected_sources.items():
+            columns = source_columns(source, self.ctx)
+            if columns is None:
+                open_sources = True
+                continue
+            known.extend(columns)
+            if name in {key(c) for c in columns}:
+                found.append(alias)
+        return found, open_sources, known
+
+    def _merged(self, name: str, scope: Scope) -> bool:
+        """USING (name) or a NATURAL join merges same-named columns into one."""
+        for join in scope.expression.args.get("joins") or []:
+            if join.args.get("method") and "natural" in str(join.args.get("method")).lower():
+                return True
+            if any(key(u.name) == name for u in join.args.get("using") or []):
+                return True
+        return False
+
+    def _is_output_alias(self, name: str, scope: Scope) -> bool:
+        if not isinstance(scope.expression, exp.Select):
+            return False
+        return any(
+            isinstance(p, exp.Alias) and key(p.alias) == name for p in scope.expression.expressions
+        )
+
+    def _is_special(self, column: exp.Column) -> bool:
+        """Unqualified names that are not column references in context."""
+        name = key(column.name)
+        if not column.this.quoted and name in DATE_PARTS and isinstance(column.parent, exp.Func):
+            return True
+        for lam in _ancestors(column, exp.Lambda):
+            if any(key(p.name) == name for p in lam.expressions):
+                return True
+        return False
+
+    def _visible_column(self, name: str, scope: Scope) -> bool:
+        current: Scope | None = scope
+        while current is not None:
+            found, open_sources, _ = self._lookup(key(name), current)
+            if found or open_sources:
+                return True
+            current = current.parent
+        return False
+
+    def find_source(self, qualifier: str, scope: Scope) -> exp.Expression | Scope | None:
+        wanted = key(qualifier)
+        current: Scope | None = scope
+        while current is not None:
+            for alias, (_, source) in current.selected_sources.items():
+                if key(alias) == wanted:
+                    return source
+            current = current.parent
+        return None
+
+    # -- findings -----------------------------------------------------------------------
+    def _unknown_qualifier(self, column: exp.Column, scope: Scope) -> Finding | None:
+        ident = column.args["table"]
+        aliases: list[str] = []
+        current: Scope | None = scope
+        while current is not None:
+            aliases.extend(current.selected_sources)
+            current = current.parent
+        hint = ""
+        for alias, (node, _) in scope.selected_sources.items():
+            if isinstance(node, exp.Table) and key(node.name) == key(column.table) and key(alias) != key(node.name):
+                hint = f"; it is aliased as `{alias}` here"
+                aliases = [alias]
+                break
+        suggestions = closest(column.table, aliases) if not hint else aliases
+        message = f"no table or alias `{column.table}` in this query{hint or did_you_mean(suggestions)}"
+        return self.ctx.finding_at(ident, "unknown-table", message, suggestions)
+
+    def _unknown_column(self, column: exp.Column, columns: list[str], owner: str | None) -> Finding | None:
+        suggestions = closest(column.name, columns)
+        where = f" in {owner}" if owner else " in the tables of this query"
+        return self.ctx.finding_at(column.this, "unknown-column", f"column `{column.name}` does not exist{where}{did_you_mean(suggestions)}", suggestions)
+
+    def _ambiguous(self, column: exp.Column, aliases: list[str]) -> Finding | None:
+        choices = [f"{a}.{column.name}" for a in aliases]
+        finding = self.ctx.finding_at(
+            column.this, "ambiguous-column",
+            f"column `{column.name}` is in several tables: {', '.join(f'`{c}`' for c in choices)}; qualify it",
+            [],
+        )
+        if finding is None:
+            return None
+        fixes = tuple(
+            Fix(f"Qualify as `{c}`", finding.start, finding.end, f"{self.ctx.quote(a)}.{self.ctx.identifier_text(finding.start, finding.end)}")
+            for a, c in zip(aliases, choices)
+        )
+        return Finding(finding.code, finding.message, finding.start, finding.end, fixes=fixes)
+
+    # -- DML ----------------------------------------------------------------------------
+    def check_target(self, target: exp.Expression | None) -> Table | None:
+        if isinstance(target, exp.Schema):
+            target = target.this
+        if not isinstance(target, exp.Table):
+            return None
+        self._done_tables.add(id(target))
+        resolution = self.ctx.resolve_table(target)
+        self.report(resolution.finding)
+        return resolution.table
+
+    def check_target_columns(self, table: Table | None, columns: list[exp.Expression]) -> None:
+        if table is None:
+            return
+        for ident in columns:
+            node = ident.this if isinstance(ident, exp.Column) else ident
+            if isinstance(node, exp.Identifier) and table.column(node.name) is None and key(node.name) not in self.pseudo:
+                suggestions = closest(node.name, table.column_names())
+                self.report(self.ctx.finding_at(
+                    node, "unknown-column",
+                    f"column `{node.name}` does not exist in `{table.qualified_name}`{did_you_mean(suggestions)}",
+                    suggestions,
+                ))
+
+    def check_insert(self, insert: exp.Insert) -> None:
+        target = insert.this
+        table = self.check_target(target)
+        if isinstance(target, exp.Schema):
+            self.check_target_columns(table, list(target.expressions))
+        body = insert.expression
+        if isinstance(body, exp.Query):
+            self.check_query(body)
+        conflict = insert.args.get("conflict")
+        if isinstance(conflict, exp.OnConflict) and table is not None:
+            keys = [k.this if isinstance(k, exp.Ordered) else k for k in conflict.args.get("conflict_keys") or []]
+            self.check_target_columns(table, keys)
+            self.check_target_columns(table, [a.this for a in conflict.expressions if isinstance(a, exp.EQ)])
+            for assignment in conflict.expressions:
+                for column in assignment.expression.find_all(exp.Column) if isinstance(assignment, exp.EQ) else []:
+                    if key(column.table) in ("excluded", "") or key(column.table) == key(table.name):
+                        self.check_target_columns(table, [column])
+        returning = insert.args.get("returning")
+        if returning is not None and table is not None:
+            self.check_target_columns(table, [c for c in returning.find_all(exp.Column) if not c.table])
+
+    def check_update(self, update: exp.Update) -> None:
+        target = update.this
+        table = self.check_target(target)
+        self.check_target_columns(table, [a.this for a in update.expressions if isinstance(a, exp.EQ)])
+        values = [a.expression.copy() for a in update.expressions if isinstance(a, exp.EQ)]
+        self._check_as_select(target, update.args.get("from_"), [], update, values)
+
+    def check_delete(self, delete: exp.Delete) -> None:
+        target = delete.this
+        self.check_target(target)
+        self._check_as_select(target, None, delete.args.get("using") or [], delete, [])
+
+    def _check_as_select(
+        self,
+        target: exp.Expression,
+        from_: exp.From | None,
+        using: list[exp.Expression],
+        statement: exp.Expression,
+        values: list[exp.Expression],
+    ) -> None:
+        """Check a DML statement's expressions as the SELECT over the same sources they read."""
+        if not isinstance(target, exp.Table):
+            return
+        returning = statement.args.get("returning")
+        projections = values + ([e.copy() for e in returning.expressions] if returning is not None else [])
+        select = exp.Select(expressions=projections or [exp.Star()])
+        select.set("from_", exp.From(this=target.copy()))
+        joins: list[exp.Expression] = []
+        extra = [from_.this] if isinstance(from_, exp.From) else []
+        for item in [*extra, *using]:
+            item = item.copy()
+            nested = item.args.get("joins") or []  # sqlglot hangs `FROM a JOIN b` under `a`
+            item.set("joins", None)
+            joins.append(exp.Join(this=item))
+            joins.extend(nested)
+        select.set("joins", joins)
+        where = statement.args.get("where")
+        if where is not None:
+            select.set("where", where.copy())
+        # Table nodes were copied: resolve them from scratch, but never report the target twice.
+        target_copy = select.args["from_"].this
+        self._done_tables.add(id(target_copy))
+        self.check_query(select)
+
+    # -- functions ----------------------------------------------------------------------
+    def check_functions(self, statement: exp.Expression) -> None:
+        known = functions.known_functions(self.ctx.dialect)
+        if known is None:
+            return
+        text = self.ctx.text
+        for node in statement.find_all(exp.Func):
+            where = span(node)
+            if where is None or isinstance(node.parent, exp.Dot):
+                continue
+            start, end = where
+            rest = text[end : end + 64].lstrip()
+            if not rest.startswith("("):
+                continue  # CAST(...)-like syntax or an operator sqlglot models as a function
+            written = text[start:end]
+            if not written.replace("_", "").isalnum() or key(written) in known:
+                continue
+            if self.ctx.catalog.functions_named(written):
+                continue
+            dialect = self.ctx.dialect or "the default dialect"
+            instead = functions.equivalent(self.ctx.dialect, written)
+            if instead is not None:
+                hint, replacement = instead
+                suggestions = [replacement] if replacement else []
+                message = f"function `{written}` does not exist in {dialect}; use {hint}"
+            else:
+                suggestions = closest(written, functions.suggestion_pool(self.ctx.dialect), limit=2)
+                message = f"function `{written}` does not exist in {dialect}{did_you_mean(suggestions)}"
+            self.report(Finding(
+                "unknown-function", message, start, end,
+                fixes=tuple(Fix(f"Replace with `{s}`", start, end, s) for s in suggestions),
+            ))
+
+
+def _ancestors(node: exp.Expression, kind: type[exp.Expression]) -> Iterator[exp.Expression]:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, kind):
+            yield parent
+        parent = parent.parent
+
+
+def check_statement(statement: exp.Expression, ctx: Context) -> list[Finding]:
+    return StatementChecker(ctx).check(statement)

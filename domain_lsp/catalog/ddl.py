@@ -1,0 +1,174 @@
+"""Apply DDL statements to a catalog: CREATE TABLE/VIEW/SCHEMA/FUNCTION, ALTER TABLE,
+COMMENT ON and DROP. Used both to load schema files and for tables a SQL file creates
+before it uses them.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from sqlglot import exp
+
+from domain_lsp.analysis.sql.resolve import Context, query_outputs, span
+from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
+from domain_lsp.text import LineIndex
+
+
+class DdlApplier:
+    def __init__(self, catalog: Catalog, ctx: Context, path: str, lines: LineIndex) -> None:
+        self.catalog = catalog
+        self.ctx = ctx
+        self.path = path
+        self.lines = lines
+
+    def location(self, node: exp.Expression | None) -> Location | None:
+        where = span(node) if node is not None else None
+        if where is None:
+            return None
+        line, character = self.lines.line_col(where[0])
+        return Location(self.path, line, character)
+
+    def apply(self, statement: exp.Expression) -> bool:
+        """Apply one statement; True when it changed the catalog."""
+        if isinstance(statement, exp.Create):
+            return self._create(statement)
+        if isinstance(statement, exp.Alter) and str(statement.args.get("kind", "")).upper() == "TABLE":
+            return self._alter(statement)
+        if isinstance(statement, exp.Comment):
+            return self._comment(statement)
+        if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() in ("TABLE", "VIEW"):
+            for node in statement.expressions if statement.expressions else [statement.this]:
+                if isinstance(node, exp.Table):
+                    table = self._find(node)
+                    if table is not None:
+                        self.catalog.drop_table(table)
+            return True
+        return False
+
+    def _find(self, node: exp.Table) -> Table | None:
+        resolution = self.ctx.resolve_table(node)
+        return resolution.table
+
+    def _own(self, node: exp.Table) -> Table | None:
+        """The table to modify, copied into this catalog first when a parent catalog owns it."""
+        table = self._find(node)
+        if table is not None and not self.catalog.owns(table):
+            table = copy.deepcopy(table)
+            self.catalog.add_table(table)
+        return table
+
+    def _create(self, create: exp.Create) -> bool:
+        kind = str(create.args.get("kind", "")).upper()
+        target = create.this
+        if kind == "SCHEMA" and isinstance(target, exp.Table):
+            self.catalog.add_schema(target.db or target.name, target.catalog)
+            return True
+        if kind in ("FUNCTION", "PROCEDURE", "MACRO"):
+            node = target.this if isinstance(target, exp.UserDefinedFunction) else target
+            if isinstance(node, exp.Table):
+                self.catalog.add_function(Function(node.name, node.db, target.sql(), location=self.location(node.this)))
+                return True
+            return False
+        if kind not in ("TABLE", "VIEW"):
+            return False
+        schema_def = target if isinstance(target, exp.Schema) else None
+        table_node = schema_def.this if schema_def is not None else target
+        if not isinstance(table_node, exp.Table) or not table_node.name:
+            return False
+        properties = create.args.get("properties")
+        temporary = properties is not None and any(isinstance(p, exp.TemporaryProperty) for p in properties.expressions)
+        table = Table(
+            name=table_node.name,
+            schema=table_node.db,
+            database=table_node.catalog,
+            kind="temporary" if temporary else kind.lower(),
+            location=self.location(table_node.this),
+            description=_comment_of(create),
+        )
+        body = create.expression
+        if schema_def is not None:
+            for item in schema_def.expressions:
+                if isinstance(item, exp.ColumnDef):
+                    table.add_column(self._column(item))
+                elif isinstance(item, exp.Identifier):  # CREATE VIEW v (a, b) AS ...
+                    table.add_column(Column(item.name, location=self.location(item)))
+        if not table.columns and isinstance(body, exp.Query):
+            outputs = query_outputs(body, self.ctx)
+            if outputs is None:
+                return False  # unknown columns: leave the name unknown rather than guess
+            for name in outputs:
+                table.add_column(Column(name, location=table.location))
+        elif not table.columns and not (schema_def is not None and kind == "TABLE"):
+            return False
+        self.catalog.add_table(table)
+        return True
+
+    def _column(self, definition: exp.ColumnDef) -> Column:
+        kind = definition.args.get("kind")
+        description = None
+        for constraint in definition.args.get("constraints") or []:
+            if isinstance(constraint.args.get("kind"), exp.CommentColumnConstraint):
+                description = constraint.args["kind"].name
+        if description is None and definition.comments:
+            description = " ".join(c.strip() for c in definition.comments).strip() or None
+        return Column(
+            definition.name,
+            type=kind.sql(dialect=self.ctx.dialect or None) if kind is not None else None,
+            description=description,
+            location=self.location(definition.this),
+        )
+
+    def _alter(self, alter: exp.Alter) -> bool:
+        node = alter.this
+        if not isinstance(node, exp.Table):
+            return False
+        table = self._own(node)
+        if table is None:
+            return False
+        for action in alter.args.get("actions") or []:
+            if isinstance(action, exp.ColumnDef):
+                table.add_column(self._column(action))
+            elif isinstance(action, exp.Drop) and str(action.args.get("kind", "")).upper() == "COLUMN":
+                for column in action.expressions:
+                    table.columns.pop(key(column.name), None)
+            elif isinstance(action, exp.RenameColumn):
+                old = table.columns.pop(key(action.this.name), None)
+                new = action.args.get("to")
+                if old is not None and new is not None:
+                    table.add_column(Column(new.name, old.type, old.description, self.location(new.this if isinstance(new, exp.Column) else new)))
+            elif isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
+                self.catalog.drop_table(table)
+                renamed = copy.deepcopy(table)
+                renamed.name = action.this.name
+                renamed.schema = action.this.db or table.schema
+                self.catalog.add_table(renamed)
+        self.catalog.version += 1
+        return True
+
+    def _comment(self, comment: exp.Comment) -> bool:
+        kind = str(comment.args.get("kind", "")).upper()
+        text = comment.expression.name if comment.expression is not None else None
+        target = comment.this
+        if kind == "TABLE" and isinstance(target, exp.Table):
+            table = self._own(target)
+            if table is not None:
+                table.description = text
+                return True
+        if kind == "COLUMN" and isinstance(target, exp.Column):
+            table_node = exp.Table(this=target.args.get("table"), db=target.args.get("db"), catalog=target.args.get("catalog"))
+            table = self._own(table_node) if target.table else None
+            column = table.column(target.name) if table is not None else None
+            if column is not None:
+                column.description = text
+                return True
+        return False
+
+
+def _comment_of(create: exp.Create) -> str | None:
+    properties = create.args.get("properties")
+    if properties is None:
+        return None
+    for prop in properties.expressions:
+        if isinstance(prop, exp.SchemaCommentProperty):
+            return prop.this.name
+    return None

@@ -1,0 +1,191 @@
+"""The catalog: tables, columns and functions, indexed once for fast lookups.
+
+Names are matched case-insensitively: keys are case-folded once at insertion. Matching more
+leniently than some databases do (a quoted mixed-case name in PostgreSQL) can miss a mistake,
+but never reports a correct query, which matters more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+
+def key(name: str) -> str:
+    return name.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something is defined: a file path and a 0-based line and code-point column."""
+
+    path: str
+    line: int
+    character: int = 0
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    type: str | None = None
+    description: str | None = None
+    location: Location | None = None
+
+
+@dataclass(slots=True)
+class Table:
+    name: str
+    schema: str = ""
+    database: str = ""
+    kind: str = "table"
+    """"table", "view" or "temporary"."""
+    columns: dict[str, Column] = field(default_factory=dict)
+    """Keyed by the case-folded name, in definition order."""
+    description: str | None = None
+    location: Location | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return ".".join(part for part in (self.database, self.schema, self.name) if part)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return key(self.database), key(self.schema), key(self.name)
+
+    def column(self, name: str) -> Column | None:
+        return self.columns.get(key(name))
+
+    def add_column(self, column: Column) -> None:
+        self.columns[key(column.name)] = column
+
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns.values()]
+
+
+@dataclass(slots=True)
+class Function:
+    name: str
+    schema: str = ""
+    signature: str | None = None
+    description: str | None = None
+    location: Location | None = None
+
+
+class Catalog:
+    """Tables by (database, schema, name) plus an index by bare name for unqualified lookups.
+
+    A catalog may have a parent: a file's own CREATE statements go into a small child catalog
+    layered over the workspace catalog, so the shared one is never copied or mutated.
+    """
+
+    def __init__(self, parent: Catalog | None = None) -> None:
+        self.parent = parent
+        self._tables: dict[tuple[str, str, str], Table] = {}
+        self._by_name: dict[str, list[Table]] = {}
+        self._schemas: dict[tuple[str, str], str] = {}
+        self._functions: dict[str, list[Function]] = {}
+        self._dropped: set[tuple[str, str, str]] = set()
+        self.version = 0
+
+    # -- building -----------------------------------------------------------------------
+    def add_table(self, table: Table) -> None:
+        k = table.key
+        old = self._tables.get(k)
+        if old is not None:
+            self._by_name[k[2]].remove(old)
+        self._tables[k] = table
+        self._dropped.discard(k)
+        self._by_name.setdefault(k[2], []).append(table)
+        if table.schema:
+            self.add_schema(table.schema, table.database)
+        self.version += 1
+
+    def drop_table(self, table: Table) -> None:
+        k = table.key
+        old = self._tables.pop(k, None)
+        if old is not None:
+            self._by_name[k[2]].remove(old)
+        elif self.parent is not None:
+            self._dropped.add(k)
+        self.version += 1
+
+    def add_schema(self, schema: str, database: str = "") -> None:
+        self._schemas.setdefault((key(database), key(schema)), schema)
+
+    def add_function(self, function: Function) -> None:
+        self._functions.setdefault(key(function.name), []).append(function)
+        self.version += 1
+
+    def merge(self, other: Catalog) -> None:
+        for table in other.tables():
+            self.add_table(table)
+        for (database, schema), name in other._schemas.items():
+            self._schemas.setdefault((database, schema), name)
+        for functions in other._functions.values():
+            for function in functions:
+                self.add_function(function)
+
+    # -- reading ------------------------------------------------------------------------
+    def tables(self) -> Iterator[Table]:
+        seen: set[tuple[str, str, str]] = set()
+        for table in self._tables.values():
+            seen.add(table.key)
+            yield table
+        if self.parent is not None:
+            for table in self.parent.tables():
+                if table.key not in seen and table.key not in self._dropped:
+                    yield table
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.tables()) if self.parent else len(self._tables)
+
+    def is_empty(self) -> bool:
+        return not self._tables and (self.parent is None or self.parent.is_empty())
+
+    def owns(self, table: Table) -> bool:
+        return self._tables.get(table.key) is table
+
+    def tables_named(self, name: str) -> list[Table]:
+        """Every table with this bare name, in any schema; own definitions shadow the parent's."""
+        own = self._by_name.get(key(name), [])
+        if self.parent is None:
+            return list(own)
+        keys = {t.key for t in own}
+        inherited = [
+            t
+            for t in self.parent.tables_named(name)
+            if t.key not in keys and t.key not in self._dropped
+        ]
+        return [*own, *inherited]
+
+    def get(self, name: str, schema: str = "", database: str = "") -> Table | None:
+        k = (key(database), key(schema), key(name))
+        table = self._tables.get(k)
+        if table is None and self.parent is not None and k not in self._dropped:
+            return self.parent.get(name, schema, database)
+        return table
+
+    def has_schema(self, schema: str, database: str = "") -> bool:
+        if database:
+            found = (key(database), key(schema)) in self._schemas
+        else:
+            found = any(s == key(schema) for _, s in self._schemas)
+        return found or (self.parent is not None and self.parent.has_schema(schema, database))
+
+    def schemas(self) -> list[str]:
+        names = set(self._schemas.values())
+        if self.parent is not None:
+            names.update(self.parent.schemas())
+        return sorted(names)
+
+    def functions_named(self, name: str) -> list[Function]:
+        own = self._functions.get(key(name), [])
+        if self.parent is None:
+            return list(own)
+        return [*own, *self.parent.functions_named(name)]
+
+    def functions(self) -> Iterable[Function]:
+        for functions in self._functions.values():
+            yield from functions
+        if self.parent is not None:
+            yield from self.parent.functions()

@@ -1,0 +1,63 @@
+"""Command line: `domain-lsp check` and `domain-lsp serve`. Parsing arguments only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from domain_lsp import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="domain-lsp", description="SQL and Python grounded in your team's schemas.")
+    parser.add_argument("--version", action="version", version=f"domain-lsp {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="check files and print diagnostics")
+    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the current folder)")
+    check.add_argument("--config", type=Path, help="use this config file instead of discovering one")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+    commands.add_parser("serve", help="start the language server on stdio")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        from domain_lsp.server.server import serve
+
+        serve()
+        return EXIT_OK
+    return run_check_command(args)
+
+
+def run_check_command(args: argparse.Namespace) -> int:
+    from domain_lsp.check import run_check
+    from domain_lsp.config import ConfigError
+    from domain_lsp.report import json as json_report
+    from domain_lsp.report import text as text_report
+
+    paths = args.paths or [Path.cwd()]
+    for path in paths:
+        if not path.exists():
+            print(f"domain-lsp: error: no such file or folder: {path}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.config is not None and not args.config.is_file():
+        print(f"domain-lsp: error: config file not found: {args.config}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        run = run_check(paths, args.config)
+    except ConfigError as error:
+        print(f"domain-lsp: config error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    writer = json_report if args.format == "json" else text_report
+    sys.stdout.write(writer.render(run))
+    return EXIT_FINDINGS if run.has_errors else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""What the analysis reports: findings with stable codes, and the registry documenting them.
+
+A finding's range is a pair of character offsets (Python string indices) into the text that
+was analysed; front-ends convert them to lines and the client's position encoding.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+DOCS_URL = "https://github.com/domain-lsp/domain-lsp/blob/main/docs/rules.md"
+SOURCE = "domain-lsp"
+
+
+class Severity(enum.IntEnum):
+    """Ordered like LSP's DiagnosticSeverity so the server converts by value."""
+
+    ERROR = 1
+    WARNING = 2
+    INFORMATION = 3
+    HINT = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: Severity
+    summary: str
+
+    @property
+    def href(self) -> str:
+        return f"{DOCS_URL}#{self.code}"
+
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule("syntax-error", Severity.ERROR, "The statement does not parse in the configured dialect."),
+        Rule("unknown-schema", Severity.ERROR, "A schema (or database) that no catalog source declares."),
+        Rule("unknown-table", Severity.ERROR, "A table, view or alias that is not in the catalog or in scope."),
+        Rule("ambiguous-table", Severity.ERROR, "An unqualified table name found in several schemas."),
+        Rule("unknown-column", Severity.ERROR, "A column that none of the tables in scope has."),
+        Rule("ambiguous-column", Severity.ERROR, "An unqualified column that several tables in scope have."),
+        Rule("unknown-function", Severity.ERROR, "A function the dialect does not have and the catalog does not declare."),
+        Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
+        Rule("source-error", Severity.WARNING, "A schema source could not be read or parsed."),
+        Rule("file-error", Severity.WARNING, "A file could not be read as text (binary, invalid UTF-8, unreadable)."),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """Replace the text between two offsets; a quick fix offers it."""
+
+    title: str
+    start: int
+    end: int
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    message: str
+    start: int
+    end: int
+    severity: Severity | None = None
+    fixes: tuple[Fix, ...] = ()
+    data: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+    @property
+    def effective_severity(self) -> Severity:
+        return self.severity if self.severity is not None else self.rule.severity
+
+    def shifted(self, delta: int) -> Finding:
+        """The same finding with offsets moved by `delta` (statement-relative to file-relative)."""
+        return Finding(
+            self.code,
+            self.message,
+            self.start + delta,
+            self.end + delta,
+            self.severity,
+            tuple(Fix(f.title, f.start + delta, f.end + delta, f.new_text) for f in self.fixes),
+            self.data,
+        )

@@ -1,0 +1,1 @@
+"""One writer per `--format`; each takes the checked files and returns the text to print."""

@@ -1,0 +1,37 @@
+"""What a check run produced, in the shape the writers read."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from domain_lsp.findings import Finding, Severity
+from domain_lsp.text import LineIndex
+
+
+@dataclass
+class CheckedFile:
+    path: Path
+    lines: LineIndex
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def display_path(self) -> str:
+        """Relative to the current directory when below it, as editors and CI print paths."""
+        try:
+            return os.path.relpath(self.path)
+        except ValueError:
+            return str(self.path)
+
+
+@dataclass
+class CheckRun:
+    files: list[CheckedFile]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.files for d in f.findings if d.effective_severity == severity)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.count(Severity.ERROR) > 0
