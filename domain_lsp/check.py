@@ -28,7 +28,14 @@ def read_text(path: Path) -> tuple[str, list[Finding]]:
     except UnicodeDecodeError as exc:
         text = raw.decode("utf-8", errors="replace")
         offset = len(raw[: exc.start].decode("utf-8", errors="replace"))
-        return text, [Finding("file-error", f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); checked with replacement characters", offset, offset + 1)]
+        return text, [
+            Finding(
+                "file-error",
+                f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); checked with replacement characters",
+                offset,
+                offset + 1,
+            )
+        ]
 
 
 class Checker:

@@ -46,7 +46,9 @@ RULES: dict[str, Rule] = {
         Rule("ambiguous-table", Severity.ERROR, "An unqualified table name found in several schemas."),
         Rule("unknown-column", Severity.ERROR, "A column that none of the tables in scope has."),
         Rule("ambiguous-column", Severity.ERROR, "An unqualified column that several tables in scope have."),
-        Rule("unknown-function", Severity.ERROR, "A function the dialect does not have and the catalog does not declare."),
+        Rule(
+            "unknown-function", Severity.ERROR, "A function the dialect does not have and the catalog does not declare."
+        ),
         Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
         Rule("source-error", Severity.WARNING, "A schema source could not be read or parsed."),
         Rule("file-error", Severity.WARNING, "A file could not be read as text (binary, invalid UTF-8, unreadable)."),

@@ -23,7 +23,7 @@ def _units(text: str, encoding: Encoding) -> int:
 class LineIndex:
     """Line starts of a text, computed once, for converting offsets both ways."""
 
-    __slots__ = ("text", "_starts")
+    __slots__ = ("_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -16,11 +16,7 @@ def closest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
     if not matches:
         # Assistants often add or drop a word: `customer_name` for `name`, `order_date` for `order_ts`.
         parts = set(wanted.replace("-", "_").split("_")) - {""}
-        scored = [
-            (len(parts & set(k.split("_"))), k)
-            for k in by_key
-            if parts & set(k.split("_"))
-        ]
+        scored = [(len(parts & set(k.split("_"))), k) for k in by_key if parts & set(k.split("_"))]
         scored.sort(key=lambda pair: -pair[0])
         matches = [k for score, k in scored[:limit] if score >= 1]
     return [by_key[m] for m in matches]

@@ -24,7 +24,9 @@ def apply_suppressions(text: str, findings: list[Finding], lines: LineIndex) -> 
     kept = []
     for finding in findings:
         line, _ = lines.line_col(finding.start)
-        if line in suppressed and (suppressed[line] is None or finding.code in suppressed[line]):
-            continue
+        if line in suppressed:
+            codes = suppressed[line]
+            if codes is None or finding.code in codes:
+                continue
         kept.append(finding)
     return kept

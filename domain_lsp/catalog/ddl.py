@@ -21,14 +21,14 @@ class DdlApplier:
         self.path = path
         self.lines = lines
 
-    def location(self, node: exp.Expression | None) -> Location | None:
+    def location(self, node: exp.Expr | None) -> Location | None:
         where = span(node) if node is not None else None
         if where is None:
             return None
         line, character = self.lines.line_col(where[0])
         return Location(self.path, line, character)
 
-    def apply(self, statement: exp.Expression) -> bool:
+    def apply(self, statement: exp.Expr) -> bool:
         """Apply one statement; True when it changed the catalog."""
         if isinstance(statement, exp.Create):
             return self._create(statement)
@@ -135,7 +135,14 @@ class DdlApplier:
                 old = table.columns.pop(key(action.this.name), None)
                 new = action.args.get("to")
                 if old is not None and new is not None:
-                    table.add_column(Column(new.name, old.type, old.description, self.location(new.this if isinstance(new, exp.Column) else new)))
+                    table.add_column(
+                        Column(
+                            new.name,
+                            old.type,
+                            old.description,
+                            self.location(new.this if isinstance(new, exp.Column) else new),
+                        )
+                    )
             elif isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
                 self.catalog.drop_table(table)
                 renamed = copy.deepcopy(table)
@@ -155,7 +162,9 @@ class DdlApplier:
                 table.description = text
                 return True
         if kind == "COLUMN" and isinstance(target, exp.Column):
-            table_node = exp.Table(this=target.args.get("table"), db=target.args.get("db"), catalog=target.args.get("catalog"))
+            table_node = exp.Table(
+                this=target.args.get("table"), db=target.args.get("db"), catalog=target.args.get("catalog")
+            )
             table = self._own(table_node) if target.table else None
             column = table.column(target.name) if table is not None else None
             if column is not None:

@@ -151,11 +151,7 @@ class Catalog:
         if self.parent is None:
             return list(own)
         keys = {t.key for t in own}
-        inherited = [
-            t
-            for t in self.parent.tables_named(name)
-            if t.key not in keys and t.key not in self._dropped
-        ]
+        inherited = [t for t in self.parent.tables_named(name) if t.key not in keys and t.key not in self._dropped]
         return [*own, *inherited]
 
     def get(self, name: str, schema: str = "", database: str = "") -> Table | None:

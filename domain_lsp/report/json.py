@@ -16,15 +16,17 @@ def render(run: CheckRun) -> str:
         for finding in checked.findings:
             start = checked.lines.position(finding.start, "utf-16")
             end = checked.lines.position(finding.end, "utf-16")
-            diagnostics.append({
-                "path": checked.display_path,
-                "range": {
-                    "start": {"line": start[0], "character": start[1]},
-                    "end": {"line": end[0], "character": end[1]},
-                },
-                "severity": finding.effective_severity.label,
-                "code": finding.code,
-                "message": finding.message,
-                "source": SOURCE,
-            })
+            diagnostics.append(
+                {
+                    "path": checked.display_path,
+                    "range": {
+                        "start": {"line": start[0], "character": start[1]},
+                        "end": {"line": end[0], "character": end[1]},
+                    },
+                    "severity": finding.effective_severity.label,
+                    "code": finding.code,
+                    "message": finding.message,
+                    "source": SOURCE,
+                }
+            )
     return json.dumps({"version": VERSION, "diagnostics": diagnostics}, indent=2) + "\n"

@@ -21,5 +21,7 @@ def render(run: CheckRun) -> str:
                 out.append(f"    {' ' * col}{'^' * width}")
     errors, warnings = run.count(Severity.ERROR), run.count(Severity.WARNING)
     files = len(run.files)
-    out.append(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {files} file{'s' * (files != 1)} checked")
+    out.append(
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {files} file{'s' * (files != 1)} checked"
+    )
     return "\n".join(out) + "\n"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from sqlglot.dialects.dialect import Dialect
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_dialect(name: str) -> Dialect:
     return Dialect.get_or_raise(name or None)
 
@@ -29,8 +29,12 @@ PSEUDO_COLUMNS: dict[str, frozenset[str]] = {
     "sqlite": frozenset({"rowid", "oid", "_rowid_"}),
     "duckdb": frozenset({"rowid"}),
     "bigquery": frozenset({"_partitiontime", "_partitiondate", "_table_suffix", "_file_name"}),
-    "snowflake": frozenset({"metadata$filename", "metadata$file_row_number", "metadata$action", "metadata$isupdate", "metadata$row_id"}),
+    "snowflake": frozenset(
+        {"metadata$filename", "metadata$file_row_number", "metadata$action", "metadata$isupdate", "metadata$row_id"}
+    ),
 }
 
 # Dialects where `a.b` may read field b of a struct column a.
-STRUCT_DIALECTS = frozenset({"bigquery", "duckdb", "snowflake", "spark", "databricks", "hive", "trino", "presto", "athena", "clickhouse"})
+STRUCT_DIALECTS = frozenset(
+    {"bigquery", "duckdb", "snowflake", "spark", "databricks", "hive", "trino", "presto", "athena", "clickhouse"}
+)

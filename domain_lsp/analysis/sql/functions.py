@@ -7,7 +7,7 @@ without a list is not checked: guessing would report valid SQL.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 # Function-call syntax that the grammar provides rather than the function catalog.
@@ -23,19 +23,21 @@ SYNTAX_FUNCTIONS = frozenset(
 ALIASES = {"postgresql": "postgres"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def known_functions(dialect: str) -> frozenset[str] | None:
     name = ALIASES.get(dialect, dialect)
     if not name:
         return None
     try:
-        text = resources.files(__package__).joinpath("function_lists", f"{name}.txt").read_text(encoding="utf-8")
+        text = (
+            resources.files(__package__).joinpath("function_lists").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+        )
     except (FileNotFoundError, OSError):
         return None
     return frozenset(text.split()) | SYNTAX_FUNCTIONS
 
 
-@lru_cache(maxsize=None)
+@cache
 def suggestion_pool(dialect: str) -> tuple[str, ...]:
     """Names worth suggesting: without PostgreSQL's internal operator functions (int4pl, ...)."""
     known = known_functions(dialect) or frozenset()

@@ -23,7 +23,7 @@ class Statement:
     end: int
     """Offset just past its last token (the semicolon excluded)."""
     tokens: list[Token]
-    expression: exp.Expression | None = None
+    expression: exp.Expr | None = None
     error: Finding | None = None
 
     def text(self, source: str) -> str:
@@ -71,7 +71,9 @@ def parse_statement(tokens: list[Token], text: str, dialect: str, lines: LineInd
         statement.error = _syntax_finding(error, statement, lines)
         return statement
     except (TokenError, RecursionError, ValueError) as error:
-        statement.error = Finding("syntax-error", f"cannot parse this statement: {error}", statement.start, statement.end)
+        statement.error = Finding(
+            "syntax-error", f"cannot parse this statement: {error}", statement.start, statement.end
+        )
         return statement
     statement.expression = next((e for e in expressions if e is not None), None)
     return statement

@@ -34,7 +34,7 @@ DATE_PARTS = frozenset(
 )
 
 
-def span(node: exp.Expression) -> tuple[int, int] | None:
+def span(node: exp.Expr) -> tuple[int, int] | None:
     """Offsets of the token a node was parsed from, when sqlglot recorded them."""
     meta = node.meta if node._meta else None
     if meta and "start" in meta:
@@ -42,10 +42,10 @@ def span(node: exp.Expression) -> tuple[int, int] | None:
     return None
 
 
-def name_span(node: exp.Expression) -> tuple[int, int] | None:
+def name_span(node: exp.Expr) -> tuple[int, int] | None:
     """Offsets of the name token of a Column, Table or Identifier."""
     this = node.this if isinstance(node, (exp.Column, exp.Table)) else node
-    return span(this) if isinstance(this, exp.Expression) else None
+    return span(this) if isinstance(this, exp.Expr) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +110,15 @@ class Context:
                 return Resolution(schemaless[0])
             if candidates:
                 names = ", ".join(f"`{t.qualified_name}`" for t in candidates)
-                return Resolution(finding=self._finding(
-                    node, "unknown-table",
-                    f"table `{name}` is not on the search path ({', '.join(self.search_path)}); found {names}",
-                    [t.qualified_name for t in candidates], whole=True,
-                ))
+                return Resolution(
+                    finding=self._finding(
+                        node,
+                        "unknown-table",
+                        f"table `{name}` is not on the search path ({', '.join(self.search_path)}); found {names}",
+                        [t.qualified_name for t in candidates],
+                        whole=True,
+                    )
+                )
             return Resolution(finding=self._unknown_table(node, [t.name for t in catalog.tables()], None))
         if len(candidates) == 1:
             return Resolution(candidates[0])
@@ -123,18 +127,24 @@ class Context:
             preferred = [t for t in candidates if not t.schema or (default and key(t.schema) == default)]
             if len(preferred) == 1:
                 return Resolution(preferred[0])
-            names = [t.qualified_name for t in candidates]
-            return Resolution(finding=self._finding(
-                node, "ambiguous-table",
-                f"table `{name}` exists in several schemas: {', '.join(f'`{n}`' for n in names)}; qualify it",
-                names, whole=True,
-            ))
+            qualified = [t.qualified_name for t in candidates]
+            return Resolution(
+                finding=self._finding(
+                    node,
+                    "ambiguous-table",
+                    f"table `{name}` exists in several schemas: {', '.join(f'`{n}`' for n in qualified)}; qualify it",
+                    qualified,
+                    whole=True,
+                )
+            )
         return Resolution(finding=self._unknown_table(node, [t.name for t in catalog.tables()], None))
 
     def _unknown_table(self, node: exp.Table, names: list[str], schema: str | None) -> Finding:
         where = f" in schema `{schema}`" if schema else ""
         suggestions = closest(node.name, names)
-        return self._finding(node, "unknown-table", f"table `{node.name}` does not exist{where}{did_you_mean(suggestions)}", suggestions)
+        return self._finding(
+            node, "unknown-table", f"table `{node.name}` does not exist{where}{did_you_mean(suggestions)}", suggestions
+        )
 
     def _unknown_schema(self, node: exp.Table) -> Finding:
         ident = node.args["db"]
@@ -143,7 +153,9 @@ class Context:
             ident, "unknown-schema", f"schema `{node.db}` does not exist{did_you_mean(suggestions)}", suggestions
         ) or Finding("unknown-schema", f"schema `{node.db}` does not exist", 0, 0)
 
-    def _finding(self, node: exp.Table, code: str, message: str, suggestions: list[str], whole: bool = False) -> Finding:
+    def _finding(
+        self, node: exp.Table, code: str, message: str, suggestions: list[str], whole: bool = False
+    ) -> Finding:
         """A finding on a table's name token; `whole` replaces the qualified name in fixes."""
         finding = self.finding_at(node.this, code, message, [] if whole else suggestions)
         assert finding is not None
@@ -157,7 +169,7 @@ class Context:
             finding = Finding(finding.code, finding.message, finding.start, finding.end, fixes=fixes)
         return finding
 
-    def finding_at(self, ident: exp.Expression, code: str, message: str, suggestions: list[str]) -> Finding | None:
+    def finding_at(self, ident: exp.Expr, code: str, message: str, suggestions: list[str]) -> Finding | None:
         where = span(ident)
         if where is None:
             return None
@@ -169,14 +181,14 @@ class Context:
 # -- what a source provides ---------------------------------------------------------------------
 
 
-def alias_columns(node: exp.Expression | None) -> list[str] | None:
+def alias_columns(node: exp.Expr | None) -> list[str] | None:
     alias = node.args.get("alias") if node is not None else None
     if isinstance(alias, exp.TableAlias) and alias.columns:
         return [c.name for c in alias.columns]
     return None
 
 
-def source_columns(source: exp.Expression | Scope, ctx: Context, seen: frozenset[int] = frozenset()) -> list[str] | None:
+def source_columns(source: exp.Expr | Scope, ctx: Context, seen: frozenset[int] = frozenset()) -> list[str] | None:
     """The column names a FROM item provides, or None when they cannot be known."""
     if isinstance(source, Scope):
         return scope_outputs(source, ctx, seen)
@@ -201,13 +213,15 @@ def scope_outputs(scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()
     if named is not None:
         return named
     if isinstance(expression, exp.SetOperation):
-        return scope_outputs(scope.union_scopes[0], ctx, seen) if scope.union_scopes else None
+        return scope_outputs(scope.set_operation_scopes[0], ctx, seen) if scope.set_operation_scopes else None
     if isinstance(expression, exp.Select):
         return select_outputs(expression, scope, ctx, seen)
     return None
 
 
-def select_outputs(select: exp.Select, scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()) -> list[str] | None:
+def select_outputs(
+    select: exp.Select, scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()
+) -> list[str] | None:
     outputs: list[str] = []
     for projection in select.expressions:
         if isinstance(projection, exp.Star):
@@ -230,17 +244,17 @@ def select_outputs(select: exp.Select, scope: Scope, ctx: Context, seen: frozens
     return outputs
 
 
-def _except(columns: list[str], star: exp.Expression) -> list[str]:
+def _except(columns: list[str], star: exp.Expr) -> list[str]:
     excluded = star.args.get("except") or star.args.get("exclude") or []
     drop = {key(e.name) for e in excluded}
     return [c for c in columns if key(c) not in drop]
 
 
-def query_outputs(query: exp.Expression, ctx: Context) -> list[str] | None:
+def query_outputs(query: exp.Expr, ctx: Context) -> list[str] | None:
     """Output column names of a query (for CREATE VIEW / CREATE TABLE AS)."""
     try:
         scopes = traverse_scope(query)
-    except Exception:  # noqa: BLE001 - sqlglot raises plain errors on shapes it cannot scope
+    except Exception:
         return None
     return scope_outputs(scopes[-1], ctx) if scopes else None
 
@@ -260,7 +274,7 @@ class StatementChecker:
         if finding is not None:
             self.findings.append(finding)
 
-    def check(self, statement: exp.Expression) -> list[Finding]:
+    def check(self, statement: exp.Expr) -> list[Finding]:
         self.check_functions(statement)
         if self.ctx.catalog.is_empty():
             return self.findings
@@ -279,10 +293,10 @@ class StatementChecker:
         return self.findings
 
     # -- queries ------------------------------------------------------------------------
-    def check_query(self, query: exp.Expression) -> None:
+    def check_query(self, query: exp.Expr) -> None:
         try:
             scopes = traverse_scope(query)
-        except Exception:  # noqa: BLE001 - unsupported shapes are skipped, not guessed at
+        except Exception:
             return
         for scope in scopes:
             self.check_scope(scope)
@@ -383,9 +397,7 @@ class StatementChecker:
     def _is_output_alias(self, name: str, scope: Scope) -> bool:
         if not isinstance(scope.expression, exp.Select):
             return False
-        return any(
-            isinstance(p, exp.Alias) and key(p.alias) == name for p in scope.expression.expressions
-        )
+        return any(isinstance(p, exp.Alias) and key(p.alias) == name for p in scope.expression.expressions)
 
     def _is_special(self, column: exp.Column) -> bool:
         """Unqualified names that are not column references in context."""
@@ -406,7 +418,7 @@ class StatementChecker:
             current = current.parent
         return False
 
-    def find_source(self, qualifier: str, scope: Scope) -> exp.Expression | Scope | None:
+    def find_source(self, qualifier: str, scope: Scope) -> exp.Expr | Scope | None:
         wanted = key(qualifier)
         current: Scope | None = scope
         while current is not None:
@@ -437,25 +449,36 @@ class StatementChecker:
     def _unknown_column(self, column: exp.Column, columns: list[str], owner: str | None) -> Finding | None:
         suggestions = closest(column.name, columns)
         where = f" in {owner}" if owner else " in the tables of this query"
-        return self.ctx.finding_at(column.this, "unknown-column", f"column `{column.name}` does not exist{where}{did_you_mean(suggestions)}", suggestions)
+        return self.ctx.finding_at(
+            column.this,
+            "unknown-column",
+            f"column `{column.name}` does not exist{where}{did_you_mean(suggestions)}",
+            suggestions,
+        )
 
     def _ambiguous(self, column: exp.Column, aliases: list[str]) -> Finding | None:
         choices = [f"{a}.{column.name}" for a in aliases]
         finding = self.ctx.finding_at(
-            column.this, "ambiguous-column",
+            column.this,
+            "ambiguous-column",
             f"column `{column.name}` is in several tables: {', '.join(f'`{c}`' for c in choices)}; qualify it",
             [],
         )
         if finding is None:
             return None
         fixes = tuple(
-            Fix(f"Qualify as `{c}`", finding.start, finding.end, f"{self.ctx.quote(a)}.{self.ctx.identifier_text(finding.start, finding.end)}")
-            for a, c in zip(aliases, choices)
+            Fix(
+                f"Qualify as `{c}`",
+                finding.start,
+                finding.end,
+                f"{self.ctx.quote(a)}.{self.ctx.identifier_text(finding.start, finding.end)}",
+            )
+            for a, c in zip(aliases, choices, strict=True)
         )
         return Finding(finding.code, finding.message, finding.start, finding.end, fixes=fixes)
 
     # -- DML ----------------------------------------------------------------------------
-    def check_target(self, target: exp.Expression | None) -> Table | None:
+    def check_target(self, target: exp.Expr | None) -> Table | None:
         if isinstance(target, exp.Schema):
             target = target.this
         if not isinstance(target, exp.Table):
@@ -465,18 +488,25 @@ class StatementChecker:
         self.report(resolution.finding)
         return resolution.table
 
-    def check_target_columns(self, table: Table | None, columns: list[exp.Expression]) -> None:
+    def check_target_columns(self, table: Table | None, columns: list[exp.Expr]) -> None:
         if table is None:
             return
         for ident in columns:
             node = ident.this if isinstance(ident, exp.Column) else ident
-            if isinstance(node, exp.Identifier) and table.column(node.name) is None and key(node.name) not in self.pseudo:
+            if (
+                isinstance(node, exp.Identifier)
+                and table.column(node.name) is None
+                and key(node.name) not in self.pseudo
+            ):
                 suggestions = closest(node.name, table.column_names())
-                self.report(self.ctx.finding_at(
-                    node, "unknown-column",
-                    f"column `{node.name}` does not exist in `{table.qualified_name}`{did_you_mean(suggestions)}",
-                    suggestions,
-                ))
+                self.report(
+                    self.ctx.finding_at(
+                        node,
+                        "unknown-column",
+                        f"column `{node.name}` does not exist in `{table.qualified_name}`{did_you_mean(suggestions)}",
+                        suggestions,
+                    )
+                )
 
     def check_insert(self, insert: exp.Insert) -> None:
         target = insert.this
@@ -513,11 +543,11 @@ class StatementChecker:
 
     def _check_as_select(
         self,
-        target: exp.Expression,
+        target: exp.Expr,
         from_: exp.From | None,
-        using: list[exp.Expression],
-        statement: exp.Expression,
-        values: list[exp.Expression],
+        using: list[exp.Expr],
+        statement: exp.Expr,
+        values: list[exp.Expr],
     ) -> None:
         """Check a DML statement's expressions as the SELECT over the same sources they read."""
         if not isinstance(target, exp.Table):
@@ -526,7 +556,7 @@ class StatementChecker:
         projections = values + ([e.copy() for e in returning.expressions] if returning is not None else [])
         select = exp.Select(expressions=projections or [exp.Star()])
         select.set("from_", exp.From(this=target.copy()))
-        joins: list[exp.Expression] = []
+        joins: list[exp.Expr] = []
         extra = [from_.this] if isinstance(from_, exp.From) else []
         for item in [*extra, *using]:
             item = item.copy()
@@ -544,7 +574,7 @@ class StatementChecker:
         self.check_query(select)
 
     # -- functions ----------------------------------------------------------------------
-    def check_functions(self, statement: exp.Expression) -> None:
+    def check_functions(self, statement: exp.Expr) -> None:
         known = functions.known_functions(self.ctx.dialect)
         if known is None:
             return
@@ -571,13 +601,18 @@ class StatementChecker:
             else:
                 suggestions = closest(written, functions.suggestion_pool(self.ctx.dialect), limit=2)
                 message = f"function `{written}` does not exist in {dialect}{did_you_mean(suggestions)}"
-            self.report(Finding(
-                "unknown-function", message, start, end,
-                fixes=tuple(Fix(f"Replace with `{s}`", start, end, s) for s in suggestions),
-            ))
+            self.report(
+                Finding(
+                    "unknown-function",
+                    message,
+                    start,
+                    end,
+                    fixes=tuple(Fix(f"Replace with `{s}`", start, end, s) for s in suggestions),
+                )
+            )
 
 
-def _ancestors(node: exp.Expression, kind: type[exp.Expression]) -> Iterator[exp.Expression]:
+def _ancestors(node: exp.Expr, kind: type[exp.Expr]) -> Iterator[exp.Expr]:
     parent = node.parent
     while parent is not None:
         if isinstance(parent, kind):
@@ -585,5 +620,5 @@ def _ancestors(node: exp.Expression, kind: type[exp.Expression]) -> Iterator[exp
         parent = parent.parent
 
 
-def check_statement(statement: exp.Expression, ctx: Context) -> list[Finding]:
+def check_statement(statement: exp.Expr, ctx: Context) -> list[Finding]:
     return StatementChecker(ctx).check(statement)

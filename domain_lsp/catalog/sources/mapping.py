@@ -29,7 +29,9 @@ def parse_mapping_text(path: Path, text: str) -> Any:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise MappingError(f"invalid YAML: {problem}", mark.line if mark else 0, mark.column if mark else 0) from None
+            raise MappingError(
+                f"invalid YAML: {problem}", mark.line if mark else 0, mark.column if mark else 0
+            ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -104,7 +106,14 @@ def load_mapping(path: Path, text: str, catalog: Catalog) -> list[str]:
                     for column, detail in columns.items():
                         column_location, cursor = locator.find(str(column), cursor)
                         if isinstance(detail, dict):
-                            table.add_column(Column(str(column), _str(detail.get("type")), _str(detail.get("description")), column_location))
+                            table.add_column(
+                                Column(
+                                    str(column),
+                                    _str(detail.get("type")),
+                                    _str(detail.get("description")),
+                                    column_location,
+                                )
+                            )
                         else:
                             table.add_column(Column(str(column), _str(detail), None, column_location))
                     catalog.add_table(table)
