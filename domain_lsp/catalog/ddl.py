@@ -37,7 +37,8 @@ class DdlApplier:
         if isinstance(statement, exp.Comment):
             return self._comment(statement)
         if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() in ("TABLE", "VIEW"):
-            for node in statement.expressions if statement.expressions else [statement.this]:
+            # sqlglot keeps DROP's names in `tables`; older versions used `this`/`expressions`.
+            for node in statement.args.get("tables") or statement.expressions or [statement.this]:
                 if isinstance(node, exp.Table):
                     table = self._find(node)
                     if table is not None:

@@ -214,6 +214,10 @@ def scope_outputs(scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()
         return named
     if isinstance(expression, exp.SetOperation):
         return scope_outputs(scope.set_operation_scopes[0], ctx, seen) if scope.set_operation_scopes else None
+    if isinstance(expression, exp.Lateral) and isinstance(expression.this, exp.Subquery):
+        body = expression.this.unnest()
+        inner = next((s for s in scope.subquery_scopes if s.expression is body), None)
+        return scope_outputs(inner, ctx, seen) if inner is not None else None
     if isinstance(expression, exp.Select):
         return select_outputs(expression, scope, ctx, seen)
     return None
@@ -296,8 +300,10 @@ class StatementChecker:
     def check_query(self, query: exp.Expr) -> None:
         try:
             scopes = traverse_scope(query)
+            for scope in scopes:
+                scope.selected_sources  # noqa: B018 - raises on an alias used twice
         except Exception:
-            return
+            return  # e.g. OptimizeError for an alias used twice, which the database rejects anyway
         for scope in scopes:
             self.check_scope(scope)
 
@@ -308,7 +314,7 @@ class StatementChecker:
                 self.report(self.ctx.resolve_table(source).finding)
         if any(isinstance(node, (exp.Pivot,)) for node in scope.expression.find_all(exp.Pivot)):
             return
-        for column in scope.columns:
+        for column in scope_columns(scope):
             if id(column) in self._done_columns:
                 continue
             self._done_columns.add(id(column))
@@ -610,6 +616,22 @@ class StatementChecker:
                     fixes=tuple(Fix(f"Replace with `{s}`", start, end, s) for s in suggestions),
                 )
             )
+
+
+def scope_columns(scope: Scope) -> list[exp.Column]:
+    """The scope's columns, plus the unqualified ones in HAVING and QUALIFY that sqlglot leaves
+    out because they may name a select alias (check_unqualified accepts aliases itself)."""
+    columns = list(scope.columns)
+    expression = scope.expression
+    if not isinstance(expression, exp.Select):
+        return columns
+    for clause in (expression.args.get("having"), expression.args.get("qualify")):
+        if clause is None:
+            continue
+        for column in clause.find_all(exp.Column):
+            if not column.table and column.find_ancestor(exp.Select) is expression:
+                columns.append(column)
+    return columns
 
 
 def _ancestors(node: exp.Expr, kind: type[exp.Expr]) -> Iterator[exp.Expr]:
