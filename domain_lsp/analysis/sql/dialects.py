@@ -38,3 +38,11 @@ PSEUDO_COLUMNS: dict[str, frozenset[str]] = {
 STRUCT_DIALECTS = frozenset(
     {"bigquery", "duckdb", "snowflake", "spark", "databricks", "hive", "trino", "presto", "athena", "clickhouse"}
 )
+
+# Call syntax the dialect's parser rewrites, so the engine's function catalog does not list it.
+SYNTAX_FUNCTIONS: dict[str, frozenset[str]] = {
+    "duckdb": frozenset({"ifnull", "columns", "unpack", "try", "date", "interval", "grouping_id"}),
+}
+
+# Dialects where a subquery in FROM may read the FROM items before it without LATERAL.
+IMPLICIT_LATERAL = frozenset({"duckdb"})

@@ -12,14 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlglot import exp
-from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 
 from domain_lsp.analysis.sql import functions
 from domain_lsp.analysis.sql.dialects import (
     DEFAULT_SCHEMA,
+    IMPLICIT_LATERAL,
     PSEUDO_COLUMNS,
     STRUCT_DIALECTS,
     SYSTEM_SCHEMAS,
+    SYNTAX_FUNCTIONS,
     SYSTEM_TABLE_PREFIXES,
     get_dialect,
 )
@@ -249,9 +251,11 @@ def select_outputs(
 
 
 def _except(columns: list[str], star: exp.Expr) -> list[str]:
-    excluded = star.args.get("except") or star.args.get("exclude") or []
+    """The columns a star selects after its EXCEPT/EXCLUDE and RENAME modifiers."""
+    excluded = star.args.get("except_") or star.args.get("except") or star.args.get("exclude") or []
     drop = {key(e.name) for e in excluded}
-    return [c for c in columns if key(c) not in drop]
+    renamed = {key(a.this.name): a.alias for a in star.args.get("rename") or [] if isinstance(a, exp.Alias)}
+    return [renamed.get(key(c), c) for c in columns if key(c) not in drop]
 
 
 def query_outputs(query: exp.Expr, ctx: Context) -> list[str] | None:
@@ -369,7 +373,7 @@ class StatementChecker:
                 known = outputs
             if current is scope:
                 suggestions = known
-            current = current.parent
+            current = self.outer(current)
         if self.ctx.dialect == "sqlite" and column.this.quoted:
             return  # SQLite reads a double-quoted name that matches no column as a string
         if not scope.selected_sources and not isinstance(scope.expression, exp.SetOperation) and scope.parent is None:
@@ -410,10 +414,25 @@ class StatementChecker:
         name = key(column.name)
         if not column.this.quoted and name in DATE_PARTS and isinstance(column.parent, exp.Func):
             return True
+        for comprehension in _ancestors(column, exp.Comprehension):  # [f(x) FOR x IN list IF ...]
+            if key(comprehension.expression.name) == name:
+                return True
         for lam in _ancestors(column, exp.Lambda):
             if any(key(p.name) == name for p in lam.expressions):
                 return True
         return False
+
+    def outer(self, scope: Scope) -> Scope | None:
+        """The next scope whose sources `scope` can see: a CTE, or a derived table that is not
+        LATERAL, skips the query that holds it (it cannot read its siblings in FROM)."""
+        parent = scope.parent
+        if parent is None or scope.can_be_correlated:
+            return parent
+        if scope.scope_type == ScopeType.CTE or (
+            scope.scope_type == ScopeType.DERIVED_TABLE and self.ctx.dialect not in IMPLICIT_LATERAL
+        ):
+            return parent.parent
+        return parent
 
     def _visible_column(self, name: str, scope: Scope) -> bool:
         current: Scope | None = scope
@@ -421,7 +440,7 @@ class StatementChecker:
             found, open_sources, _ = self._lookup(key(name), current)
             if found or open_sources:
                 return True
-            current = current.parent
+            current = self.outer(current)
         return False
 
     def find_source(self, qualifier: str, scope: Scope) -> exp.Expr | Scope | None:
@@ -431,7 +450,7 @@ class StatementChecker:
             for alias, (_, source) in current.selected_sources.items():
                 if key(alias) == wanted:
                     return source
-            current = current.parent
+            current = self.outer(current)
         return None
 
     # -- findings -----------------------------------------------------------------------
@@ -441,7 +460,7 @@ class StatementChecker:
         current: Scope | None = scope
         while current is not None:
             aliases.extend(current.selected_sources)
-            current = current.parent
+            current = self.outer(current)
         hint = ""
         for alias, (node, _) in scope.selected_sources.items():
             if isinstance(node, exp.Table) and key(node.name) == key(column.table) and key(alias) != key(node.name):
@@ -585,6 +604,7 @@ class StatementChecker:
         if known is None:
             return
         text = self.ctx.text
+        syntax = SYNTAX_FUNCTIONS.get(self.ctx.dialect, frozenset())
         for node in statement.find_all(exp.Func):
             where = span(node)
             if where is None or isinstance(node.parent, exp.Dot):
@@ -594,7 +614,7 @@ class StatementChecker:
             if not rest.startswith("("):
                 continue  # CAST(...)-like syntax or an operator sqlglot models as a function
             written = text[start:end]
-            if not written.replace("_", "").isalnum() or key(written) in known:
+            if not written.replace("_", "").isalnum() or key(written) in known or key(written) in syntax:
                 continue
             if self.ctx.catalog.functions_named(written):
                 continue
