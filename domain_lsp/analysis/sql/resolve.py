@@ -20,8 +20,8 @@ from domain_lsp.analysis.sql.dialects import (
     IMPLICIT_LATERAL,
     PSEUDO_COLUMNS,
     STRUCT_DIALECTS,
-    SYSTEM_SCHEMAS,
     SYNTAX_FUNCTIONS,
+    SYSTEM_SCHEMAS,
     SYSTEM_TABLE_PREFIXES,
     get_dialect,
 )
