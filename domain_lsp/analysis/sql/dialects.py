@@ -46,3 +46,6 @@ SYNTAX_FUNCTIONS: dict[str, frozenset[str]] = {
 
 # Dialects where a subquery in FROM may read the FROM items before it without LATERAL.
 IMPLICIT_LATERAL = frozenset({"duckdb"})
+
+# Dialects where `prefix_*` in FROM reads every table whose name starts with the prefix.
+WILDCARD_TABLE_DIALECTS = frozenset({"bigquery"})

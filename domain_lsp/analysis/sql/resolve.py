@@ -23,6 +23,7 @@ from domain_lsp.analysis.sql.dialects import (
     SYNTAX_FUNCTIONS,
     SYSTEM_SCHEMAS,
     SYSTEM_TABLE_PREFIXES,
+    WILDCARD_TABLE_DIALECTS,
     get_dialect,
 )
 from domain_lsp.analysis.suggest import closest, did_you_mean
@@ -87,11 +88,17 @@ class Context:
             return Resolution()  # a table function or an expression: columns unknown
         if key(schema) in SYSTEM_SCHEMAS or key(database) in SYSTEM_SCHEMAS:
             return Resolution(system=True)
+        if "." in name and key(name.split(".", 1)[0]) in SYSTEM_SCHEMAS:
+            return Resolution(system=True)  # bigquery: dataset.INFORMATION_SCHEMA.COLUMNS
         if not schema and key(name).startswith(SYSTEM_TABLE_PREFIXES.get(self.dialect, ())):
             return Resolution(system=True)
         catalog = self.catalog
+        if name.endswith("*") and self.dialect in WILDCARD_TABLE_DIALECTS:
+            return self._wildcard(node)
         if schema:
             table = catalog.get(name, schema, database) or (catalog.get(name, schema) if database else None)
+            if table is None and not database:  # the default project/database holds it
+                table = next((t for t in catalog.tables_named(name) if key(t.schema) == key(schema)), None)
             if table is not None:
                 return Resolution(table)
             if not catalog.has_schema(schema, database) and not catalog.has_schema(schema):
@@ -140,6 +147,21 @@ class Context:
                 )
             )
         return Resolution(finding=self._unknown_table(node, [t.name for t in catalog.tables()], None))
+
+    def _wildcard(self, node: exp.Table) -> Resolution:
+        """`dataset.prefix_*` reads every table whose name starts with the prefix."""
+        prefix, schema = key(node.name[:-1]), key(node.db)
+        matches = [
+            t
+            for t in self.catalog.tables()
+            if key(t.name).startswith(prefix) and (not schema or key(t.schema) == schema)
+        ]
+        if not matches:
+            if schema and not self.catalog.has_schema(node.db):
+                return Resolution(finding=self._unknown_schema(node))
+            return Resolution(finding=self._unknown_table(node, [t.name for t in self.catalog.tables()], node.db))
+        shapes = {tuple(t.columns) for t in matches}
+        return Resolution(matches[0]) if len(shapes) == 1 else Resolution()
 
     def _unknown_table(self, node: exp.Table, names: list[str], schema: str | None) -> Finding:
         where = f" in schema `{schema}`" if schema else ""
