@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from domain_lsp.catalog.load import missing_globs
-from domain_lsp.config import Config, config_for, find_config, load_config
+from domain_lsp.catalog.load import SourceReport, missing_globs
+from domain_lsp.config import Config, find_config, load_config, vcs_root
 from domain_lsp.findings import Finding
 from domain_lsp.project import CHECKED_SUFFIXES, Project
 from domain_lsp.report.model import CheckedFile, CheckRun
@@ -13,16 +14,25 @@ from domain_lsp.text import LineIndex
 from domain_lsp.workspace import expand
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+BINARY_PROBE = 8192
+_WORD = re.compile(r"[\w$]+|\S")
 
 
 def read_text(path: Path) -> tuple[str, list[Finding]]:
-    """A file's text, and a file-error finding when it is unreadable, binary or not UTF-8."""
+    """A file's text, and a file-error finding when it is unreadable, binary or not UTF-8.
+
+    A UTF-8 byte-order mark is dropped, as editors do, so positions match what they show.
+    """
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return "", [Finding("file-error", f"cannot read: {exc.strerror or exc}", 0, 0)]
-    if b"\0" in raw[:8192]:
-        return "", [Finding("file-error", "binary file, not checked", 0, 0)]
+    if len(raw) > MAX_FILE_BYTES:
+        return "", [Finding("file-error", f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, not checked", 0, 0)]
+    if b"\0" in raw[:BINARY_PROBE]:
+        return "", [Finding("file-error", "binary file (NUL bytes), not checked", 0, 0)]
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -39,64 +49,81 @@ def read_text(path: Path) -> tuple[str, list[Finding]]:
 
 
 class Checker:
-    """Checks files, each against the project of its nearest config (one Project per config)."""
+    """Checks files, each against the project of its nearest config (one Project per config).
 
-    def __init__(self, config_path: Path | None = None) -> None:
+    Without a config file the workspace is the enclosing repository, else the current
+    folder when the file is below it, else the folder named on the command line.
+    """
+
+    def __init__(self, config_path: Path | None = None, cwd: Path | None = None) -> None:
         self.fixed_config = load_config(config_path) if config_path is not None else None
-        self.projects: dict[Path | None, Project] = {}
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self.projects: dict[Path, Project] = {}
 
-    def config_for(self, path: Path) -> Config:
-        if self.fixed_config is not None:
-            return self.fixed_config
-        return config_for(path)
+    def default_root(self, path: Path, argument: Path) -> Path:
+        real = path.resolve()
+        top = vcs_root(real)
+        if top is not None:
+            return top
+        if real.is_relative_to(self.cwd):
+            return self.cwd
+        argument = argument.resolve()
+        return argument if argument.is_dir() else argument.parent
 
-    def project_for(self, path: Path) -> Project:
-        if self.fixed_config is not None:
-            key: Path | None = self.fixed_config.path
-        else:
-            found = find_config(path)
-            key = found if found is not None else None
+    def project_for(self, path: Path, argument: Path) -> Project:
+        config_file = self.fixed_config.path if self.fixed_config is not None else find_config(path)
+        key = config_file or self.default_root(path, argument)
         project = self.projects.get(key)
         if project is None:
-            config = self.fixed_config or (load_config(key) if key is not None else config_for(path))
+            if self.fixed_config is not None:
+                config = self.fixed_config
+            elif config_file is not None:
+                config = load_config(config_file)
+            else:
+                config = Config(root=key)
             project = self.projects[key] = Project.load(config)
         return project
 
-    def check_file(self, path: Path) -> CheckedFile:
+    def check_file(self, path: Path, argument: Path) -> CheckedFile:
         text, problems = read_text(path)
         lines = LineIndex(text)
         if problems and not text:
             return CheckedFile(path, lines, problems)
-        project = self.project_for(path)
-        return CheckedFile(path, lines, problems + project.analyze(path, text))
+        project = self.project_for(path, argument)
+        try:
+            findings = project.analyze(path, text)
+        except Exception as exc:  # one file's crash must not stop the run; say so on the file
+            message = f"internal error, file not checked ({type(exc).__name__}: {exc}); please report it"
+            findings = [Finding("file-error", " ".join(message.split()), 0, 0)]
+        return CheckedFile(path, lines, problems + findings)
 
     def source_problems(self) -> list[CheckedFile]:
         """Schema sources that failed to load, and configured globs that match nothing."""
         files: list[CheckedFile] = []
         for project in self.projects.values():
-            for report in project.loaded.sources:
-                if not report.problems:
-                    continue
-                text, _ = read_text(report.path)
-                lines = LineIndex(text)
-                findings = []
-                for problem in report.problems:
-                    start = min(lines.line_start(problem.line) + problem.character, len(text))
-                    end = min(start + 1, len(text))
-                    findings.append(Finding("source-error", f"{report.kind} source: {problem.message}", start, end))
-                files.append(CheckedFile(report.path, lines, findings))
+            files.extend(_source_file(report) for report in project.loaded.sources if report.problems)
             config = project.config
-            if config.path is not None:
-                missing = missing_globs(config)
-                if missing:
-                    text, _ = read_text(config.path)
-                    lines = LineIndex(text)
-                    findings = [
-                        Finding("source-error", f"schema glob `{glob}` matches no file", *_where(text, glob))
-                        for glob in missing
-                    ]
-                    files.append(CheckedFile(config.path, lines, findings))
+            missing = missing_globs(config) if config.path is not None else []
+            if config.path is not None and missing:
+                text, _ = read_text(config.path)
+                findings = [
+                    Finding("source-error", f"schema glob `{glob}` matches no file", *_where(text, glob))
+                    for glob in missing
+                ]
+                files.append(CheckedFile(config.path, LineIndex(text), findings))
         return files
+
+
+def _source_file(report: SourceReport) -> CheckedFile:
+    text, _ = read_text(report.path)
+    lines = LineIndex(text)
+    findings = []
+    for problem in report.problems:
+        start = min(lines.line_start(problem.line) + problem.character, len(text))
+        word = _WORD.match(text, start)
+        end = word.end() if word else start
+        findings.append(Finding("source-error", f"{report.kind} source: {problem.message}", start, end))
+    return CheckedFile(report.path, lines, findings)
 
 
 def _where(text: str, needle: str) -> tuple[int, int]:
@@ -107,15 +134,18 @@ def _where(text: str, needle: str) -> tuple[int, int]:
 def run_check(paths: list[Path], config_path: Path | None = None) -> CheckRun:
     """Raises ConfigError for an invalid config file; everything else becomes a finding."""
     checker = Checker(config_path)
-    files = expand(paths, CHECKED_SUFFIXES)
-    checked = [checker.check_file(path) for path in files]
-    seen = {c.path.resolve() for c in checked}
+    checked = [checker.check_file(path, argument) for path, argument in expand(paths, CHECKED_SUFFIXES)]
+    count = len(checked)
+    by_path = {c.path.resolve(): c for c in checked}
     for extra in checker.source_problems():
-        if extra.path.resolve() in seen:
-            match = next(c for c in checked if c.path.resolve() == extra.path.resolve())
-            match.findings.extend(f for f in extra.findings if f not in match.findings)
-        else:
+        match = by_path.get(extra.path.resolve())
+        if match is None:
+            by_path[extra.path.resolve()] = extra
             checked.append(extra)
+            continue
+        # A schema file that is also checked already shows its syntax errors; skip repeats.
+        taken = {f.start for f in match.findings if f.code == "syntax-error"}
+        match.findings.extend(f for f in extra.findings if f.start not in taken and f not in match.findings)
     for item in checked:
         item.findings.sort(key=lambda f: (f.start, f.end, f.code))
-    return CheckRun(checked)
+    return CheckRun(checked, count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,21 +42,27 @@ def run_check_command(args: argparse.Namespace) -> int:
     from domain_lsp.report import json as json_report
     from domain_lsp.report import text as text_report
 
+    def usage_error(message: str) -> int:
+        print(f"domain-lsp: error: {' '.join(message.split())}", file=sys.stderr)
+        return EXIT_USAGE
+
     paths = args.paths or [Path.cwd()]
     for path in paths:
         if not path.exists():
-            print(f"domain-lsp: error: no such file or folder: {path}", file=sys.stderr)
-            return EXIT_USAGE
+            return usage_error(f"no such file or folder: {path}")
     if args.config is not None and not args.config.is_file():
-        print(f"domain-lsp: error: config file not found: {args.config}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"config file not found: {args.config}")
     try:
         run = run_check(paths, args.config)
     except ConfigError as error:
         print(f"domain-lsp: config error: {error}", file=sys.stderr)
         return EXIT_USAGE
     writer = json_report if args.format == "json" else text_report
-    sys.stdout.write(writer.render(run))
+    try:
+        sys.stdout.write(writer.render(run))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `domain-lsp check | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
     return EXIT_FINDINGS if run.has_errors else EXIT_OK
 
 

@@ -20,18 +20,23 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 CONFIG_FILE = "domain-lsp.toml"
 PYPROJECT = "pyproject.toml"
+TOOL_TABLE = ("tool", "domain-lsp")
+VCS_MARKERS = (".git", ".hg", ".svn")
+
+# The accepted keys, by table; the docs (docs/configuration.md) describe each one.
+KEYS: dict[str, tuple[str, ...]] = {"": ("sql",), "sql": ("dialect", "schemas", "search_path")}
 
 
 class ConfigError(Exception):
-    """An invalid configuration: `path:line: key: problem`."""
+    """An invalid configuration: `path:line: key: problem`, always on one line."""
 
     def __init__(self, path: Path, key: str, problem: str, line: int | None = None) -> None:
         self.path = path
         self.key = key
-        self.problem = problem
+        self.problem = " ".join(problem.split())  # one line, whatever the parser said
         self.line = line  # 1-based, when known
         where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+        super().__init__(f"{where}: {key}: {self.problem}" if key else f"{where}: {self.problem}")
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,10 @@ def dialect_names() -> list[str]:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest domain-lsp.toml, or pyproject.toml with [tool.domain-lsp], at or above start."""
+    """The nearest domain-lsp.toml, or pyproject.toml with [tool.domain-lsp], at or above start.
+
+    In one folder domain-lsp.toml wins over pyproject.toml.
+    """
     start = start.resolve()
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
@@ -72,95 +80,169 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def vcs_root(start: Path) -> Path | None:
+    """The top folder of the repository enclosing `start` (one holding .git, .hg or .svn)."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in VCS_MARKERS):
+            return candidate
+    return None
+
+
+def workspace_root(start: Path) -> Path:
+    """Where a workspace without a config file begins: the enclosing repository's top folder,
+    else `start` itself (its folder, for a file).
+    """
+    start = start.resolve()
+    return vcs_root(start) or (start if start.is_dir() else start.parent)
+
+
+# `[tool.domain-lsp]`, `[tool.domain-lsp.sql]` or `[tool."domain-lsp"]`.
+_TOOL_HEADER = re.compile(r"""^\s*\[\s*tool\s*\.\s*["']?domain-lsp["']?\s*[.\]]""", re.MULTILINE)
+
+
 def _declares_tool_table(pyproject: Path) -> bool:
+    # A textual check, so an unrelated broken pyproject.toml is never reported as our error.
     try:
         text = pyproject.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return re.search(r"^\s*\[tool\.domain-lsp(\.|\])", text, re.MULTILINE) is not None
+    return _TOOL_HEADER.search(text) is not None
 
 
 def load_config(path: Path) -> Config:
     """Read and validate a config file; raises ConfigError."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, "", f"cannot read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "", f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read: {exc.strerror or exc}") from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(path, "", f"invalid TOML: {exc}", int(match.group(1)) if match else None) from None
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if match:
+            line: int | None = int(match.group(1))
+            message = f"{message[: match.start()].strip()} (column {match.group(2)})"
+        else:
+            line = text.count("\n") + 1 if "end of document" in message else None
+            message = re.sub(r"\s*\(at end of document\)", " at the end of the file", message)
+        raise ConfigError(path, "", f"invalid TOML: {message}", line) from None
+    prefix: tuple[str, ...] = ()
     if path.name == PYPROJECT:
-        table = document.get("tool", {}).get("domain-lsp", {})
-        prefix = "tool.domain-lsp."
+        prefix = TOOL_TABLE
+        table: Any = document
+        for part in prefix:
+            table = table.get(part) if isinstance(table, dict) else None
+        if table is None:
+            raise ConfigError(path, "", "no [tool.domain-lsp] table in this file")
     else:
-        table, prefix = document, ""
+        table = document
     return _Validator(path, text, prefix).config(table)
 
 
 def config_for(start: Path) -> Config:
-    """The config governing `start`, or defaults rooted at `start` when there is none."""
+    """The config governing `start`, or defaults rooted at its workspace when there is none."""
     path = find_config(start)
     if path is None:
-        folder = start.resolve()
-        return Config(root=folder if folder.is_dir() else folder.parent)
+        return Config(root=workspace_root(start))
     return load_config(path)
 
 
+def _normal_key(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in raw.split("."))
+
+
 class _Validator:
-    def __init__(self, path: Path, text: str, prefix: str) -> None:
+    def __init__(self, path: Path, text: str, prefix: tuple[str, ...]) -> None:
         self.path = path
         self.text = text
         self.prefix = prefix
 
     def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.path, self.prefix + key, problem, self._line_of(key))
+        full = (*self.prefix, *(key.split(".") if key else ()))
+        return ConfigError(self.path, ".".join(full), problem, self._line_of(full))
 
-    def _line_of(self, key: str) -> int | None:
-        leaf = key.rsplit(".", 1)[-1]
-        match = re.search(rf"^\s*{re.escape(leaf)}\s*=", self.text, re.MULTILINE)
-        if match is None:
-            match = re.search(rf"^\s*\[[^\]]*{re.escape(leaf)}\]", self.text, re.MULTILINE)
-        return self.text.count("\n", 0, match.start()) + 1 if match else None
+    def _line_of(self, full: tuple[str, ...]) -> int | None:
+        """The 1-based line where a key is written; for a key inside an inline table
+        (`sql = { dialect = "x" }`), the line of the enclosing key.
+        """
+        written: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        for number, line in enumerate(self.text.splitlines(), 1):
+            header = re.match(r"^\s*\[\[?([^\]]+)\]", line)
+            if header:
+                table = _normal_key(header.group(1))
+                written.setdefault(table, number)
+                continue
+            assignment = re.match(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=", line)
+            if assignment:
+                written.setdefault((*table, *_normal_key(assignment.group(1))), number)
+        for length in range(len(full), len(self.prefix), -1):
+            if full[:length] in written:
+                return written[full[:length]]
+        return None
 
-    def check_keys(self, table: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    def check_keys(self, table: dict[str, Any], where: str) -> None:
+        known = KEYS[where]
         for key in table:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f" (did you mean `{close[0]}`?)" if close else f" (known keys: {', '.join(known)})"
-                raise self.fail(f"{where}{key}", f"unknown key{hint}")
+                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"
+                raise self.fail(f"{where}.{key}" if where else key, f"unknown key; {hint}")
 
     def table(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(key, f"expected a table, got {type(value).__name__}")
+            raise self.fail(key, f"expected a table, got {_kind(value)}")
         return value
 
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
-            raise self.fail(key, f"expected a string, got {type(value).__name__}")
+            raise self.fail(key, f"expected a string, got {_kind(value)}")
         return value
 
     def strings(self, value: Any, key: str) -> tuple[str, ...]:
         if isinstance(value, str):
-            return (value,)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "expected a list of strings")
-        return tuple(value)
+            value = [value]
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list of strings, got {_kind(value)}")
+        for item in value:
+            if not isinstance(item, str):
+                raise self.fail(key, f"expected a list of strings, one item is {_kind(item)}")
+            if not item.strip():
+                raise self.fail(key, "expected a list of strings, one item is empty")
+        return tuple(item.strip() for item in value)
 
-    def config(self, document: dict[str, Any]) -> Config:
-        self.check_keys(document, ("sql",), "")
-        sql = self.table(document.get("sql", {}), "sql")
-        self.check_keys(sql, ("dialect", "schemas", "search_path"), "sql.")
-        dialect = self.string(sql.get("dialect", ""), "sql.dialect").strip().lower()
-        if dialect and dialect not in dialect_names():
-            close = difflib.get_close_matches(dialect, dialect_names(), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else "see docs/configuration.md for the list"
+    def dialect(self, value: Any) -> str:
+        dialect = self.string(value, "sql.dialect").strip().lower()
+        names = dialect_names()
+        if dialect and dialect not in names:
+            close = difflib.get_close_matches(dialect, names, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else "see docs/configuration.md for the dialect names"
             raise self.fail("sql.dialect", f"unknown dialect `{dialect}`; {hint}")
+        return dialect
+
+    def config(self, document: Any) -> Config:
+        document = self.table(document, "") if self.prefix else document
+        self.check_keys(document, "")
+        sql = self.table(document.get("sql", {}), "sql")
+        self.check_keys(sql, "sql")
         schemas = self.strings(sql["schemas"], "sql.schemas") if "schemas" in sql else None
-        search_path = self.strings(sql.get("search_path", []), "sql.search_path")
         return Config(
             root=self.path.parent.resolve(),
             path=self.path.resolve(),
-            sql=SqlSettings(dialect=dialect, schemas=schemas, search_path=search_path),
+            sql=SqlSettings(
+                dialect=self.dialect(sql.get("dialect", "")),
+                schemas=schemas,
+                search_path=self.strings(sql.get("search_path", []), "sql.search_path"),
+            ),
         )
+
+
+def _kind(value: Any) -> str:
+    """A value's TOML type name, for messages."""
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array", dict: "a table"}
+    return names.get(type(value), type(value).__name__)

@@ -1,5 +1,6 @@
-"""Which files of a workspace to look at: walked once, .gitignore honoured, never followed
-through symlink loops, vendored and virtual-environment folders skipped.
+"""Which files of a workspace to look at: walked once, .gitignore honoured (nested ones too, and
+those of enclosing folders up to the repository's top), never followed through symlink loops,
+vendored and virtual-environment folders skipped.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pathspec
+
+from domain_lsp.config import vcs_root
 
 SKIP_DIRS = frozenset(
     {
@@ -20,6 +23,7 @@ SKIP_DIRS = frozenset(
         "node_modules",
         "__pycache__",
         ".tox",
+        ".nox",
         ".mypy_cache",
         ".ruff_cache",
         ".pytest_cache",
@@ -27,47 +31,73 @@ SKIP_DIRS = frozenset(
 )
 
 
-def _gitignore(folder: Path) -> pathspec.PathSpec | None:
-    path = folder / ".gitignore"
+def _gitignore(folder: Path) -> pathspec.GitIgnoreSpec | None:
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _is_virtualenv(folder: Path) -> bool:
+    # A virtual environment under any name (env/, .env3/...) has this marker file.
+    return (folder / "pyvenv.cfg").is_file()
+
+
+def _enclosing_specs(root: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
+    """The .gitignore files of the folders between the repository's top and `root`."""
+    top = vcs_root(root)
+    if top is None or top == root:
+        return []
+    specs = []
+    for folder in reversed(root.parents):
+        if folder == top or top in folder.parents:
+            spec = _gitignore(folder)
+            if spec is not None:
+                specs.append((folder, spec))
+    return specs
 
 
 def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
-    """Files under `root` with one of `suffixes`, in a stable order."""
+    """Files under `root` with one of `suffixes`, in a stable order, each real file once."""
     wanted = tuple(suffixes)
     root = root.resolve()
-    specs: list[tuple[Path, pathspec.PathSpec]] = []
-    seen_dirs: set[tuple[int, int]] = set()
+    specs = _enclosing_specs(root)
+    seen: set[tuple[int, int]] = set()
 
     def ignored(path: Path, is_dir: bool) -> bool:
-        for base, spec in specs:
+        # The deepest .gitignore with a matching pattern decides, as in git (so `!x` re-includes).
+        for base, spec in reversed(specs):
             try:
                 rel = path.relative_to(base).as_posix()
             except ValueError:
                 continue
-            if spec.match_file(rel + ("/" if is_dir else "")):
-                return True
+            verdict = spec.check_file(rel + ("/" if is_dir else "")).include
+            if verdict is not None:
+                return verdict
         return False
 
-    def visit(folder: Path) -> Iterator[Path]:
+    def first_visit(path: Path) -> bool:
         try:
-            stat = folder.stat()
+            stat = path.stat()
         except OSError:
+            return False
+        identity = (stat.st_dev, stat.st_ino)
+        if identity in seen:
+            return False  # a symlink loop, or a second path to the same folder or file
+        seen.add(identity)
+        return True
+
+    def visit(folder: Path) -> Iterator[Path]:
+        if not first_visit(folder):
             return
-        if (stat.st_dev, stat.st_ino) in seen_dirs:
-            return  # a symlink loop or a second path to the same folder
-        seen_dirs.add((stat.st_dev, stat.st_ino))
         spec = _gitignore(folder)
         if spec is not None:
             specs.append((folder, spec))
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
-            return
+            entries = []
         for entry in entries:
             path = Path(entry.path)
             try:
@@ -75,10 +105,10 @@ def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
             except OSError:
                 continue
             if is_dir:
-                if entry.name in SKIP_DIRS or ignored(path, True):
+                if entry.name in SKIP_DIRS or ignored(path, True) or _is_virtualenv(path):
                     continue
                 yield from visit(path)
-            elif entry.name.endswith(wanted) and not ignored(path, False):
+            elif entry.name.endswith(wanted) and not ignored(path, False) and first_visit(path):
                 yield path
         if spec is not None:
             specs.pop()
@@ -86,13 +116,18 @@ def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
     yield from visit(root)
 
 
-def expand(paths: Iterable[Path], suffixes: Iterable[str]) -> list[Path]:
-    """Files named on a command line: folders walked, files kept whatever their suffix."""
-    result: list[Path] = []
+def expand(paths: Iterable[Path], suffixes: Iterable[str]) -> list[tuple[Path, Path]]:
+    """Files named on a command line, each with the argument that named it: folders walked,
+    files kept whatever their suffix; a file named twice is listed once.
+    """
+    result: list[tuple[Path, Path]] = []
+    seen: set[Path] = set()
     wanted = tuple(suffixes)
-    for path in paths:
-        if path.is_dir():
-            result.extend(walk(path, wanted))
-        else:
-            result.append(path)
+    for argument in paths:
+        found = walk(argument, wanted) if argument.is_dir() else iter([argument])
+        for path in found:
+            real = path.resolve()
+            if real not in seen:
+                seen.add(real)
+                result.append((path, argument))
     return result

@@ -10,7 +10,7 @@ import re
 from domain_lsp.findings import Finding
 from domain_lsp.text import LineIndex
 
-PATTERN = re.compile(r"(?:--|#)\s*domain-lsp:\s*ignore(?:\[([a-z0-9,\s-]+)\])?")
+PATTERN = re.compile(r"(?:--|#|/\*)\s*domain-lsp:\s*ignore(?:\[([a-z0-9,\s-]+)\])?")
 
 
 def apply_suppressions(text: str, findings: list[Finding], lines: LineIndex) -> list[Finding]:

@@ -18,16 +18,19 @@ class CheckedFile:
 
     @property
     def display_path(self) -> str:
-        """Relative to the current directory when below it, as editors and CI print paths."""
+        """Relative to the current directory, with `/` separators, as editors and CI print paths."""
         try:
-            return os.path.relpath(self.path)
-        except ValueError:
-            return str(self.path)
+            return Path(os.path.relpath(self.path)).as_posix()
+        except ValueError:  # another drive on Windows
+            return self.path.as_posix()
 
 
 @dataclass
 class CheckRun:
     files: list[CheckedFile]
+    """Checked files, then schema sources and config files that have problems to show."""
+    checked: int | None = None
+    """How many files were checked; None counts `files`."""
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.files for d in f.findings if d.effective_severity == severity)

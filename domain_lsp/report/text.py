@@ -1,9 +1,28 @@
-"""Human-readable output: `path:line:col: severity[code] message`, the line, and a marker."""
+"""Human-readable output: `path:line:col: severity[code] message`, the line, and a marker.
+
+Lines and columns are 1-based and count characters (code points), as compilers print them.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+
 from domain_lsp.findings import Severity
 from domain_lsp.report.model import CheckRun
+
+
+def _cells(text: str) -> int:
+    """Terminal columns `text` takes: wide (CJK, emoji) characters take two, combining marks none."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def render(run: CheckRun) -> str:
@@ -14,14 +33,15 @@ def render(run: CheckRun) -> str:
             end_line, end_col = checked.lines.line_col(finding.end)
             severity = finding.effective_severity.label
             out.append(f"{checked.display_path}:{line + 1}:{col + 1}: {severity}[{finding.code}] {finding.message}")
-            source = checked.lines.line_text(line).expandtabs(1)
+            # Tabs become one space so the marker lines up whatever the terminal's tab width.
+            source = checked.lines.line_text(line).replace("\t", " ")
             if source.strip():
-                width = max(1, (end_col if end_line == line else len(source)) - col)
+                stop = end_col if end_line == line else len(source)
                 out.append(f"    {source}")
-                out.append(f"    {' ' * col}{'^' * width}")
+                out.append(f"    {' ' * _cells(source[:col])}{'^' * max(1, _cells(source[col:stop]))}")
     errors, warnings = run.count(Severity.ERROR), run.count(Severity.WARNING)
-    files = len(run.files)
+    checked_files = run.checked if run.checked is not None else len(run.files)
     out.append(
-        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {files} file{'s' * (files != 1)} checked"
+        f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(checked_files, 'file')} checked"
     )
     return "\n".join(out) + "\n"

@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlglot import exp
+
 from domain_lsp.analysis.sql.parse import parse_sql
-from domain_lsp.analysis.sql.resolve import Context
+from domain_lsp.analysis.sql.resolve import Context, span
 from domain_lsp.catalog.ddl import DdlApplier
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.catalog.sources import SourceProblem
 from domain_lsp.text import LineIndex
 
-Retry = Callable[[], bool]
+
+@dataclass
+class Retry:
+    """A statement that could not apply yet: a view over a table a later file defines, or an
+    ALTER/COMMENT on one. Calling it tries again; `problem` says what is lost if it never applies.
+    """
+
+    attempt: Callable[[], bool]
+    problem: SourceProblem
+
+    def __call__(self) -> bool:
+        try:
+            return self.attempt()
+        except Exception:  # it failed the first time too; `problem` will say so
+            return False
 
 
 def load_ddl(
     path: Path, text: str, catalog: Catalog, dialect: str, search_path: tuple[str, ...] = ()
 ) -> tuple[list[SourceProblem], list[Retry]]:
-    """Apply the file's DDL; returns problems, and retries for views whose sources come later."""
+    """Apply the file's DDL; returns problems, and retries for statements whose tables come later."""
     lines = LineIndex(text)
     problems: list[SourceProblem] = []
     retries: list[Retry] = []
@@ -29,12 +46,47 @@ def load_ddl(
             continue
         if statement.expression is None:
             continue
-        expression = statement.expression
 
-        def apply(expression=expression) -> bool:  # type: ignore[no-untyped-def]
+        def apply(expression: exp.Expr = statement.expression) -> bool:
             ctx = Context(catalog, dialect, search_path, text)
             return DdlApplier(catalog, ctx, str(path), lines).apply(expression)
 
-        if not apply():
-            retries.append(apply)
+        try:
+            applied = apply()
+        except Exception as exc:  # a sqlglot corner case must not lose the rest of the file
+            line, col = lines.line_col(statement.start)
+            problems.append(SourceProblem(f"schema statement skipped: {type(exc).__name__}: {exc}", line, col))
+            continue
+        if not applied:
+            problem = _pending_problem(statement.expression, lines, statement.start)
+            if problem is not None:
+                retries.append(Retry(apply, problem))
     return problems, retries
+
+
+def _pending_problem(statement: exp.Expr, lines: LineIndex, start: int) -> SourceProblem | None:
+    """What to report if this statement never applies; None for statements that never will
+    (CREATE INDEX, GRANT, INSERT...), which a schema file may hold without any problem.
+    """
+    target = statement.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    if isinstance(statement, exp.Create) and str(statement.args.get("kind", "")).upper() in ("TABLE", "VIEW"):
+        if not isinstance(table, exp.Table) or not table.name:
+            return None
+        kind = str(statement.args.get("kind")).lower()
+        problem = f"{kind} `{table.name}` not loaded: the names of its columns cannot be derived from its query"
+        hint = " (does every expression have an alias, and is every table it reads defined?)"
+        return SourceProblem(problem + hint, *_at(table.this, lines, start))
+    if isinstance(statement, exp.Alter) and isinstance(target, exp.Table):
+        return SourceProblem(
+            f"ALTER TABLE skipped: table `{target.name}` is not defined", *_at(target.this, lines, start)
+        )
+    if isinstance(statement, exp.Comment):
+        node = target.this if isinstance(target, (exp.Column, exp.Table)) else target
+        return SourceProblem("COMMENT ON skipped: its table or column is not defined", *_at(node, lines, start))
+    return None
+
+
+def _at(node: exp.Expr | None, lines: LineIndex, fallback: int) -> tuple[int, int]:
+    where = span(node) if isinstance(node, exp.Expr) else None
+    return lines.line_col(where[0] if where else fallback)

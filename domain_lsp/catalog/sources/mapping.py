@@ -1,128 +1,283 @@
 """Schema from a JSON or YAML mapping: `{schema: {table: {column: type}}}`, optionally with a
 database level above the schemas. A column may also be `{type: ..., description: ...}`; a table
-may be `{columns: {...}, description: ...}`.
+may be `{columns: {...}, description: ...}`, its columns also a list of names or of
+`{name, type, description}`. Every table and column keeps the line and character of its key.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import json.decoder
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from domain_lsp.catalog.model import Catalog, Column, Location, Table
+from domain_lsp.catalog.sources import SourceProblem
+from domain_lsp.text import LineIndex
+
+# Reads a JSON string whose opening quote is just before the index; not in the type stubs.
+scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+KeyPath = tuple[str, ...]
+Positions = dict[KeyPath, tuple[int, int]]
+"""Where each mapping key is written, by its path of keys: 0-based line and character."""
+
+# Keys of a column's detail dict; a dict with only these keys is a column, not a table.
+DETAIL_KEYS = frozenset(
+    {
+        "type",
+        "data_type",
+        "description",
+        "comment",
+        "tags",
+        "deprecated",
+        "meta",
+        "nullable",
+        "default",
+        "primary_key",
+        "unique",
+        "constraints",
+        "tests",
+    }
+)
+TABLE_KEYS = frozenset({"columns", "description", "comment", "kind", "tags", "meta"})
+MAX_KEY_DEPTH = 5  # database/schema/table/columns/column
 
 
 class MappingError(ValueError):
+    """The file is not a mapping at all (bad JSON/YAML or the wrong top-level shape)."""
+
     def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
         super().__init__(message)
         self.line = line  # 0-based
         self.column = column
 
 
-def parse_mapping_text(path: Path, text: str) -> Any:
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+# -- parsing with key positions ------------------------------------------------------------------
 
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise MappingError(
-                f"invalid YAML: {problem}", mark.line if mark else 0, mark.column if mark else 0
-            ) from None
+
+def parse_mapping_text(path: Path, text: str) -> tuple[Any, Positions]:
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _parse_yaml(text)
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise MappingError(f"invalid JSON: {exc.msg}", exc.lineno - 1, exc.colno - 1) from None
+    except RecursionError:
+        raise MappingError("invalid JSON: nested too deeply") from None
+    positions: Positions = {}
+    _JsonKeys(text, positions).value(0, ())
+    return data, positions
 
 
-class _KeyLocator:
-    """Finds the line where a key is written, scanning forward so nested keys land right."""
+class _JsonKeys:
+    """Walks text that json.loads accepted, recording where each object key starts."""
 
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = str(path)
+    WHITESPACE = " \t\n\r"
+
+    def __init__(self, text: str, positions: Positions) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.positions = positions
+        self.lines = LineIndex(text)
+        self.decoder = json.JSONDecoder()
 
-    def find(self, name: str, after: int) -> tuple[Location | None, int]:
-        pattern = re.compile(rf"""(["']?){re.escape(name)}\1\s*:""")
-        match = pattern.search(self.text, after)
-        if match is None:
-            return None, after
-        import bisect
+    def skip(self, i: int) -> int:
+        while i < len(self.text) and self.text[i] in self.WHITESPACE:
+            i += 1
+        return i
 
-        line = bisect.bisect_right(self.starts, match.start()) - 1
-        return Location(self.path, line, match.start() - self.starts[line]), match.end()
+    def value(self, i: int, path: KeyPath) -> int:
+        i = self.skip(i)
+        if i >= len(self.text) or self.text[i] != "{" or len(path) >= MAX_KEY_DEPTH:
+            return self.decoder.raw_decode(self.text, i)[1]  # a scalar, array or deep object: skip it
+        i = self.skip(i + 1)
+        if self.text[i] == "}":
+            return i + 1
+        while True:
+            start = self.skip(i)
+            key, i = scanstring(self.text, start + 1)
+            child = (*path, key)
+            self.positions[child] = self.lines.line_col(start)
+            i = self.value(self.skip(i) + 1, child)  # past the colon
+            i = self.skip(i)
+            if self.text[i] == "}":
+                return i + 1
+            i += 1  # the comma
 
 
-DETAIL_KEYS = frozenset({"type", "description", "tags", "deprecated", "meta", "nullable"})
+def _parse_yaml(text: str) -> tuple[Any, Positions]:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        # Keys keep their written text: a column named `on`, `null` or `1` stays that name.
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            self.flatten_mapping(node)
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                name = key_node.value if isinstance(key_node, yaml.ScalarNode) else self.construct_object(key_node)
+                try:
+                    mapping[name] = self.construct_object(value_node, deep=deep)
+                except TypeError:  # an unhashable complex key
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a key must be a name", key_node.start_mark
+                    ) from None
+            return mapping
+
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise MappingError(f"invalid YAML: {problem}", mark.line if mark else 0, mark.column if mark else 0) from None
+    except RecursionError:
+        raise MappingError("invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+    positions: Positions = {}
+
+    def visit(current: Any, path: KeyPath) -> None:
+        if not isinstance(current, yaml.MappingNode) or len(path) >= MAX_KEY_DEPTH:
+            return
+        for key_node, value_node in current.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                child = (*path, key_node.value)
+                positions[child] = (key_node.start_mark.line, key_node.start_mark.column)
+                visit(value_node, child)
+
+    visit(node, ())
+    return data, positions
+
+
+# -- shape ----------------------------------------------------------------------------------------
 
 
 def _is_detail(value: Any) -> bool:
     return isinstance(value, dict) and set(value) <= DETAIL_KEYS
 
 
-def _depth(value: Any) -> int:
-    """Levels of mapping above the column leaves: 3 for schema/table/column, 4 with databases."""
-    if not isinstance(value, dict) or _is_detail(value):
-        return 0
-    if _is_table(value):
-        return 1
-    return 1 + max((_depth(child) for child in value.values()), default=0)
+def _is_table_form(spec: Any) -> bool:
+    return isinstance(spec, dict) and isinstance(spec.get("columns"), (dict, list)) and set(spec) <= TABLE_KEYS
 
 
-def load_mapping(path: Path, text: str, catalog: Catalog) -> list[str]:
-    data = parse_mapping_text(path, text)
+def _columns_of(spec: Any) -> Any:
+    return spec["columns"] if _is_table_form(spec) else spec
+
+
+def _has_database_level(data: dict[Any, Any]) -> bool:
+    """True for `{database: {schema: {table: {column: ...}}}}`. Decided by what sits three levels
+    down: column specs (names, detail dicts) or tables (dicts of columns); the majority wins, so
+    one odd entry never flips how the whole file is read.
+    """
+    columns_like = tables_like = 0
+    for schema in data.values():
+        for spec in schema.values() if isinstance(schema, dict) else ():
+            columns = _columns_of(spec)
+            for value in columns.values() if isinstance(columns, dict) else ():
+                if isinstance(value, dict) and not _is_detail(value):
+                    tables_like += 1
+                else:
+                    columns_like += 1
+    return tables_like > columns_like
+
+
+# -- loading --------------------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, path: Path, positions: Positions, catalog: Catalog) -> None:
+        self.path = str(path)
+        self.positions = positions
+        self.catalog = catalog
+        self.problems: list[SourceProblem] = []
+
+    def location(self, key_path: KeyPath) -> Location | None:
+        where = self.positions.get(key_path)
+        return Location(self.path, *where) if where is not None else None
+
+    def problem(self, key_path: KeyPath, message: str) -> None:
+        where = self.positions.get(key_path, (0, 0))
+        self.problems.append(SourceProblem(message, *where))
+
+    def schema(self, key_path: KeyPath, database: str, schema: str, tables: Any) -> None:
+        dotted = ".".join(p for p in (database, schema) if p)
+        if not isinstance(tables, dict):
+            self.problem(key_path, f"`{dotted}`: expected a mapping of tables, got {_kind(tables)}")
+            return
+        self.catalog.add_schema(schema, database)
+        for name, spec in tables.items():
+            self.table((*key_path, str(name)), database, schema, str(name), spec)
+
+    def table(self, key_path: KeyPath, database: str, schema: str, name: str, spec: Any) -> None:
+        table = Table(name, schema, database, location=self.location(key_path))
+        columns = spec
+        if _is_table_form(spec):
+            columns = spec["columns"]
+            table.description = _str(spec.get("description", spec.get("comment")))
+            table.kind = str(spec.get("kind", "table"))
+            key_path = (*key_path, "columns")
+        if isinstance(columns, list):
+            for item in columns:
+                column = self.listed_column(item, table.location)
+                if column is None:
+                    self.problem(key_path, f"`{table.qualified_name}`: a column must be a name or have a `name` key")
+                    return
+                table.add_column(column)
+        elif isinstance(columns, dict):
+            for column_name, detail in columns.items():
+                table.add_column(self.column((*key_path, str(column_name)), str(column_name), detail))
+        else:
+            self.problem(key_path, f"`{table.qualified_name}`: expected a mapping of columns, got {_kind(columns)}")
+            return
+        self.catalog.add_table(table)
+
+    def column(self, key_path: KeyPath, name: str, detail: Any) -> Column:
+        location = self.location(key_path)
+        if isinstance(detail, dict):
+            kind = detail.get("type", detail.get("data_type"))
+            description = detail.get("description", detail.get("comment"))
+            return Column(name, _str(kind), _str(description), location)
+        return Column(name, _str(detail), None, location)
+
+    def listed_column(self, item: Any, fallback: Location | None) -> Column | None:
+        if isinstance(item, str):
+            return Column(item, location=fallback)
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            column = self.column((), item["name"], item)
+            column.location = fallback
+            return column
+        return None
+
+
+def load_mapping(path: Path, text: str, catalog: Catalog) -> list[SourceProblem]:
+    """Add the mapping's tables to `catalog`. Raises MappingError when the file cannot be read as
+    a mapping at all; returns the problems of single entries, which are skipped.
+    """
+    data, positions = parse_mapping_text(path, text)
+    if data is None:
+        raise MappingError("empty mapping: expected schema → table → column → type")
     if not isinstance(data, dict):
-        raise MappingError("expected a mapping of schema → table → column → type at the top level")
-    locator = _KeyLocator(path, text)
-    problems: list[str] = []
-    depth4 = _depth(data) >= 4
-    cursor = 0
-    for first, level in data.items():
-        if not isinstance(level, dict):
-            problems.append(f"`{first}`: expected a mapping, got {type(level).__name__}")
-            continue
-        databases = {first: level} if depth4 else {"": {first: level}}
-        for database, schemas in databases.items():
+        raise MappingError(f"expected a mapping of schema → table → column → type at the top level, got {_kind(data)}")
+    loader = _Loader(path, positions, catalog)
+    if _has_database_level(data):
+        for database, schemas in data.items():
+            if not isinstance(schemas, dict):
+                loader.problem((str(database),), f"`{database}`: expected a mapping of schemas, got {_kind(schemas)}")
+                continue
             for schema, tables in schemas.items():
-                if not isinstance(tables, dict):
-                    problems.append(f"`{schema}`: expected a mapping of tables")
-                    continue
-                _, cursor = locator.find(str(schema), cursor)
-                catalog.add_schema(str(schema), str(database))
-                for name, spec in tables.items():
-                    location, cursor = locator.find(str(name), cursor)
-                    table = Table(str(name), str(schema), str(database), location=location)
-                    columns = spec.get("columns", spec) if isinstance(spec, dict) and _is_table(spec) else spec
-                    if isinstance(spec, dict) and _is_table(spec):
-                        table.description = spec.get("description")
-                        table.kind = str(spec.get("kind", "table"))
-                    if not isinstance(columns, dict):
-                        problems.append(f"`{schema}.{name}`: expected a mapping of columns")
-                        continue
-                    for column, detail in columns.items():
-                        column_location, cursor = locator.find(str(column), cursor)
-                        if isinstance(detail, dict):
-                            table.add_column(
-                                Column(
-                                    str(column),
-                                    _str(detail.get("type")),
-                                    _str(detail.get("description")),
-                                    column_location,
-                                )
-                            )
-                        else:
-                            table.add_column(Column(str(column), _str(detail), None, column_location))
-                    catalog.add_table(table)
-    return problems
-
-
-def _is_table(spec: dict[str, Any]) -> bool:
-    return isinstance(spec.get("columns"), dict)
+                loader.schema((str(database), str(schema)), str(database), str(schema), tables)
+    else:
+        for schema, tables in data.items():
+            loader.schema((str(schema),), "", str(schema), tables)
+    return loader.problems
 
 
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping"}
+    return "nothing" if value is None else names.get(type(value), type(value).__name__)
