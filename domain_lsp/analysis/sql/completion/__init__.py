@@ -1,0 +1,1 @@
+"""Pieces of SQL completion; the entry point is domain_lsp.analysis.sql.complete."""

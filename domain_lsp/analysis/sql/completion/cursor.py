@@ -1,0 +1,151 @@
+"""Where the cursor is: the statement around it, the word being typed and the qualifier
+before it (`sales.ord|`), read from tokens so that strings and comments are never mistaken
+for code. Works on unfinished text, including an unterminated quoted identifier.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlglot.tokens import Token, TokenType
+
+from domain_lsp.analysis.sql.dialects import get_dialect
+from domain_lsp.analysis.sql.parse import tokenize
+
+_WORD = re.compile(r"[^\W\d][\w$]*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    offset: int
+    prefix: str
+    """What is typed of the current word, without an opening quote."""
+    quoted: bool
+    """The word is typed inside double quotes (or the dialect's identifier quotes)."""
+    word_start: int
+    """Start of the text a completion replaces (the opening quote included)."""
+    word_end: int
+    """End of the word under the cursor, past the cursor when editing inside a word."""
+    qualifier: tuple[str, ...]
+    """Names before the word: `sales.or|` gives ("sales",)."""
+    before: list[Token]
+    """The statement's tokens before the qualifier (or the word)."""
+    after: list[Token]
+    """The statement's tokens after the word."""
+    statement_start: int
+    """Offset where the statement starts (just after the previous semicolon)."""
+    earlier: list[list[Token]]
+    """Token lists of the statements before this one."""
+
+
+def is_word(token: Token) -> bool:
+    """A name or keyword written as a bare word, or a quoted identifier."""
+    return token.token_type == TokenType.IDENTIFIER or _WORD.match(token.text) is not None
+
+
+def name_of(token: Token) -> str:
+    return token.text
+
+
+def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
+    """The cursor's surroundings, or None inside a string literal or a comment."""
+    offset = max(0, min(offset, len(text)))
+    tokens, error = tokenize(text, dialect)
+    open_quote: int | None = None
+    quote_end = offset
+    if error is not None and offset > error.start:
+        quotes = get_dialect(dialect).tokenizer_class.IDENTIFIERS
+        opener = text[error.start]
+        typed = text[error.start + 1 : offset]
+        if opener not in quotes or "\n" in typed or opener in typed:
+            return None  # inside an unterminated string or comment
+        open_quote = error.start
+        # The quote swallowed the rest of the file: blank out the word being typed (up to the
+        # next space) and read the tokens after it, keeping every offset.
+        space = re.compile(r"\s").search(text, offset)
+        quote_end = space.start() if space else len(text)
+        blanked = text[:open_quote] + " " * (quote_end - open_quote) + text[quote_end:]
+        tokens, _ = tokenize(blanked, dialect)
+
+    # The statement around the cursor: between the semicolons on either side.
+    earlier: list[list[Token]] = []
+    current: list[Token] = []
+    statement_start = 0
+    rest: list[Token] = []
+    for i, token in enumerate(tokens):
+        if token.start >= offset:
+            rest = tokens[i:]
+            break
+        if token.token_type == TokenType.SEMICOLON:
+            if token.end < offset:
+                if current:
+                    earlier.append(current)
+                current = []
+                statement_start = token.end + 1
+                continue
+        current.append(token)
+    for token in rest:
+        if token.token_type == TokenType.SEMICOLON:
+            break
+        current.append(token)
+
+    # The word under the cursor, if any.
+    word: Token | None = None
+    for token in current:
+        if token.start < offset <= token.end + 1:
+            if token.token_type == TokenType.IDENTIFIER or is_word(token):
+                word = token
+            elif token.end >= offset or token.token_type in (TokenType.STRING, TokenType.NUMBER):
+                return None  # inside a string literal, number or operator
+            break
+    if open_quote is not None:
+        word_start, word_end, prefix, quoted = open_quote, quote_end, text[open_quote + 1 : offset], True
+    elif word is not None:
+        word_start, word_end = word.start, word.end + 1
+        quoted = word.token_type == TokenType.IDENTIFIER and not _WORD.match(text[word.start : word.end + 1])
+        prefix = text[word.start + 1 if quoted else word.start : offset]
+        if quoted and offset == word.end + 1:
+            prefix = prefix[:-1]  # just after the closing quote
+    else:
+        word_start = word_end = offset
+        prefix, quoted = "", False
+        if _in_comment(text, _last_end(current, offset, statement_start), offset):
+            return None
+
+    before = [t for t in current if t.end < word_start]
+    after = [t for t in current if t.start >= word_end]
+    qualifier: list[str] = []
+    while len(before) >= 2 and before[-1].token_type == TokenType.DOT and is_word(before[-2]):
+        qualifier.insert(0, name_of(before[-2]))
+        before = before[:-2]
+    return Cursor(
+        offset, prefix, quoted, word_start, word_end, tuple(qualifier), before, after, statement_start, earlier
+    )
+
+
+def _last_end(tokens: list[Token], offset: int, default: int) -> int:
+    end = default
+    for token in tokens:
+        if token.end < offset:
+            end = token.end + 1
+    return end
+
+
+def _in_comment(text: str, start: int, offset: int) -> bool:
+    """Whether a comment is open at `offset`; text[start:offset] holds no tokens."""
+    i = start
+    while i < offset:
+        if text.startswith("--", i):
+            newline = text.find("\n", i)
+            if newline == -1 or newline >= offset:
+                return True
+            i = newline + 1
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            if close == -1 or close + 2 > offset:
+                return True
+            i = close + 2
+        else:
+            i += 1
+    return False
