@@ -6,12 +6,19 @@ before it uses them.
 from __future__ import annotations
 
 import copy
+import re
 
+import sqlglot
+import sqlglot.errors
 from sqlglot import exp
 
+from domain_lsp.analysis.sql.dialects import get_dialect
 from domain_lsp.analysis.sql.resolve import Context, query_outputs, span
 from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
 from domain_lsp.text import LineIndex
+
+# Table options after the closing parenthesis that sqlglot cannot parse in every combination.
+TRAILING_TABLE_OPTIONS = re.compile(r"\)\s*(?:(?:WITHOUT\s+ROWID|STRICT)\s*,?\s*)+$", re.IGNORECASE)
 
 
 class DdlApplier:
@@ -32,6 +39,9 @@ class DdlApplier:
         """Apply one statement; True when it changed the catalog."""
         if isinstance(statement, exp.Create):
             return self._create(statement)
+        if isinstance(statement, exp.Command) and key(str(statement.this)) == "create":
+            reparsed = self._without_table_options(statement)
+            return reparsed is not None and self._create(reparsed)
         if isinstance(statement, exp.Alter) and str(statement.args.get("kind", "")).upper() == "TABLE":
             return self._alter(statement)
         if isinstance(statement, exp.Comment):
@@ -45,6 +55,23 @@ class DdlApplier:
                         self.catalog.drop_table(table)
             return True
         return False
+
+    def _without_table_options(self, command: exp.Command) -> exp.Create | None:
+        """sqlglot gives up on some trailing table options (SQLite's `WITHOUT ROWID, STRICT`):
+        parse the statement again without them, at the same offsets so locations hold."""
+        rest = command.args.get("expression")
+        if not isinstance(rest, str) or not rest:
+            return None
+        at = self.ctx.text.find(rest)
+        match = TRAILING_TABLE_OPTIONS.search(rest)
+        if at < len("CREATE") or match is None:
+            return None
+        padded = " " * (at - len("CREATE")) + "CREATE" + rest[: match.start() + 1]
+        try:
+            parsed = sqlglot.parse_one(padded, dialect=get_dialect(self.ctx.dialect))
+        except sqlglot.errors.SqlglotError:
+            return None
+        return parsed if isinstance(parsed, exp.Create) else None
 
     def _find(self, node: exp.Table) -> Table | None:
         resolution = self.ctx.resolve_table(node)
@@ -87,12 +114,23 @@ class DdlApplier:
             description=_comment_of(create),
         )
         body = create.expression
+        copied = self._copied_columns(create)
+        if copied is None:
+            return False  # copies a table not known (yet): a retry may find it
+        for column in copied:
+            table.add_column(column)
         if schema_def is not None:
             for item in schema_def.expressions:
                 if isinstance(item, exp.ColumnDef):
                     table.add_column(self._column(item))
                 elif isinstance(item, exp.Identifier):  # CREATE VIEW v (a, b) AS ...
                     table.add_column(Column(item.name, location=self.location(item)))
+                elif isinstance(item, exp.LikeProperty):  # postgres: (LIKE other, extra int)
+                    source = self._find(item.this) if isinstance(item.this, exp.Table) else None
+                    if source is None:
+                        return False
+                    for column in source.columns.values():
+                        table.add_column(copy.copy(column))
         if not table.columns and isinstance(body, exp.Query):
             outputs = query_outputs(body, self.ctx)
             if outputs is None:
@@ -103,6 +141,36 @@ class DdlApplier:
             return False
         self.catalog.add_table(table)
         return True
+
+    def _copied_columns(self, create: exp.Create) -> list[Column] | None:
+        """Columns a table takes from others: INHERITS, PARTITION OF, LIKE, CLONE/COPY, and a
+        SQLite full-text virtual table's module arguments. None when a source is unknown."""
+        sources: list[exp.Expr] = []
+        clone = create.args.get("clone")
+        if isinstance(clone, exp.Clone):
+            sources.append(clone.this)
+        properties = create.args.get("properties")
+        columns: list[Column] = []
+        for prop in properties.expressions if properties is not None else []:
+            if isinstance(prop, exp.InheritsProperty):
+                sources.extend(prop.expressions)
+            elif isinstance(prop, (exp.PartitionedOfProperty, exp.LikeProperty)):
+                sources.append(prop.this)
+            elif isinstance(prop, exp.ModuleProperty):
+                module = key(prop.name)
+                if not module.startswith(("fts", "rtree")):
+                    return None  # other modules' arguments are not column names
+                names = [e.name for e in prop.expressions if isinstance(e, (exp.Identifier, exp.Column))]
+                if module.startswith("fts"):  # hidden columns: the table's own name and rank
+                    table_node = create.this.this if isinstance(create.this, exp.Schema) else create.this
+                    names += [table_node.name, "rank"] if isinstance(table_node, exp.Table) else ["rank"]
+                columns.extend(Column(n) for n in names)
+        for node in sources:
+            source = self._find(node) if isinstance(node, exp.Table) else None
+            if source is None:
+                return None
+            columns.extend(copy.copy(c) for c in source.columns.values())
+        return columns
 
     def _column(self, definition: exp.ColumnDef) -> Column:
         kind = definition.args.get("kind")

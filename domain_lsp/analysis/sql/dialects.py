@@ -42,7 +42,11 @@ STRUCT_DIALECTS = frozenset(
 # Call syntax the dialect's parser rewrites, so the engine's function catalog does not list it.
 SYNTAX_FUNCTIONS: dict[str, frozenset[str]] = {
     "duckdb": frozenset({"ifnull", "columns", "unpack", "try", "date", "interval", "grouping_id"}),
+    # SQLite's table-valued functions are not in pragma_function_list.
+    "sqlite": frozenset({"json_each", "json_tree", "generate_series", "dbstat", "fts5vocab"}),
 }
+# Families of functions named by a prefix: SQLite has a pragma_<name>() table for each PRAGMA.
+SYNTAX_FUNCTION_PREFIXES: dict[str, tuple[str, ...]] = {"sqlite": ("pragma_",)}
 
 # Dialects where a subquery in FROM may read the FROM items before it without LATERAL.
 IMPLICIT_LATERAL = frozenset({"duckdb"})

@@ -20,6 +20,7 @@ from domain_lsp.analysis.sql.dialects import (
     IMPLICIT_LATERAL,
     PSEUDO_COLUMNS,
     STRUCT_DIALECTS,
+    SYNTAX_FUNCTION_PREFIXES,
     SYNTAX_FUNCTIONS,
     SYSTEM_SCHEMAS,
     SYSTEM_TABLE_PREFIXES,
@@ -627,6 +628,7 @@ class StatementChecker:
             return
         text = self.ctx.text
         syntax = SYNTAX_FUNCTIONS.get(self.ctx.dialect, frozenset())
+        prefixes = SYNTAX_FUNCTION_PREFIXES.get(self.ctx.dialect, ())
         for node in statement.find_all(exp.Func):
             where = span(node)
             if where is None or isinstance(node.parent, exp.Dot):
@@ -636,7 +638,8 @@ class StatementChecker:
             if not rest.startswith("("):
                 continue  # CAST(...)-like syntax or an operator sqlglot models as a function
             written = text[start:end]
-            if not written.replace("_", "").isalnum() or key(written) in known or key(written) in syntax:
+            name = key(written)
+            if not written.replace("_", "").isalnum() or name in known or name in syntax or name.startswith(prefixes):
                 continue
             if self.ctx.catalog.functions_named(written):
                 continue
