@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from sqlglot.dialects.dialect import Dialect
@@ -53,3 +54,8 @@ IMPLICIT_LATERAL = frozenset({"duckdb"})
 
 # Dialects where `prefix_*` in FROM reads every table whose name starts with the prefix.
 WILDCARD_TABLE_DIALECTS = frozenset({"bigquery"})
+
+# Dialects that read a file named as a quoted table (`FROM 'data/*.parquet'`), and what such a
+# name looks like: a path, a glob, a URL or a data file extension.
+FILE_TABLE_DIALECTS = frozenset({"duckdb"})
+FILE_NAME = re.compile(r"[/\\*]|\.(?:csv|tsv|parquet|json|jsonl|ndjson|txt|arrow|xlsx|db|gz|zst)$", re.IGNORECASE)

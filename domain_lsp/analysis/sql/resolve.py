@@ -17,6 +17,8 @@ from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 from domain_lsp.analysis.sql import functions
 from domain_lsp.analysis.sql.dialects import (
     DEFAULT_SCHEMA,
+    FILE_NAME,
+    FILE_TABLE_DIALECTS,
     IMPLICIT_LATERAL,
     PSEUDO_COLUMNS,
     STRUCT_DIALECTS,
@@ -30,6 +32,8 @@ from domain_lsp.analysis.sql.dialects import (
 from domain_lsp.analysis.suggest import closest, did_you_mean
 from domain_lsp.catalog.model import Catalog, Table, key
 from domain_lsp.findings import Finding, Fix
+
+DML = (exp.Insert, exp.Update, exp.Delete)
 
 DATE_PARTS = frozenset(
     "year years quarter month months week weeks day days dayofweek dayofyear hour hours minute minutes "
@@ -94,6 +98,8 @@ class Context:
         if not schema and key(name).startswith(SYSTEM_TABLE_PREFIXES.get(self.dialect, ())):
             return Resolution(system=True)
         catalog = self.catalog
+        if self.dialect in FILE_TABLE_DIALECTS and node.this.quoted and not schema and FILE_NAME.search(name):
+            return Resolution()  # duckdb reads a file named in FROM: its columns are unknown
         if name.endswith("*") and self.dialect in WILDCARD_TABLE_DIALECTS:
             return self._wildcard(node)
         if schema:
@@ -309,19 +315,45 @@ class StatementChecker:
         self.check_functions(statement)
         if self.ctx.catalog.is_empty():
             return self.findings
+        statement = self._lift_dml_ctes(statement)
         if isinstance(statement, exp.Query):
             self.check_query(statement)
-        elif isinstance(statement, exp.Insert):
+        elif isinstance(statement, DML):
+            self.check_dml(statement)
+        elif isinstance(statement, exp.Create):
+            body = statement.expression
+            if isinstance(body, exp.Query):
+                self.check_query(body)
+        # Copies of a subtree (DML checked as a SELECT) can report a token twice.
+        unique = {(f.code, f.start, f.end): f for f in reversed(self.findings)}
+        return sorted(unique.values(), key=lambda f: (f.start, f.end, f.code))
+
+    def check_dml(self, statement: exp.Expr) -> None:
+        if isinstance(statement, exp.Insert):
             self.check_insert(statement)
         elif isinstance(statement, exp.Update):
             self.check_update(statement)
         elif isinstance(statement, exp.Delete):
             self.check_delete(statement)
-        elif isinstance(statement, exp.Create):
-            body = statement.expression
-            if isinstance(body, exp.Query):
-                self.check_query(body)
-        return self.findings
+
+    def _lift_dml_ctes(self, statement: exp.Expr) -> exp.Expr:
+        """`WITH m AS (DELETE ... RETURNING ...)`: check the DML, then let the statement read the
+        RETURNING list as the CTE's columns. Works on a copy: other features share the tree."""
+        with_ = statement.args.get("with_")
+        if not isinstance(with_, exp.With) or not any(isinstance(c.this, DML) for c in with_.expressions):
+            return statement
+        for cte in with_.expressions:
+            if isinstance(cte.this, DML):
+                self.check_dml(cte.this)
+        statement = statement.copy()
+        for cte in statement.args["with_"].expressions:
+            if isinstance(cte.this, DML):
+                returning = cte.this.args.get("returning")
+                projections = [e.copy() for e in returning.expressions] if returning is not None else []
+                select = self._as_select(cte.this, projections) if projections else None
+                if select is not None:
+                    cte.set("this", select)
+        return statement
 
     # -- queries ------------------------------------------------------------------------
     def check_query(self, query: exp.Expr) -> None:
@@ -562,6 +594,10 @@ class StatementChecker:
         if isinstance(target, exp.Schema):
             self.check_target_columns(table, list(target.expressions))
         body = insert.expression
+        with_ = insert.args.get("with_")
+        if isinstance(body, exp.Query) and with_ is not None and body.args.get("with_") is None:
+            body = body.copy()  # `WITH x AS (...) INSERT ... SELECT ... FROM x`: the body reads the CTEs
+            body.set("with_", with_.copy())
         if isinstance(body, exp.Query):
             self.check_query(body)
         conflict = insert.args.get("conflict")
@@ -578,48 +614,49 @@ class StatementChecker:
             self.check_target_columns(table, [c for c in returning.find_all(exp.Column) if not c.table])
 
     def check_update(self, update: exp.Update) -> None:
-        target = update.this
-        table = self.check_target(target)
+        table = self.check_target(update.this)
         self.check_target_columns(table, [a.this for a in update.expressions if isinstance(a, exp.EQ)])
         values = [a.expression.copy() for a in update.expressions if isinstance(a, exp.EQ)]
-        self._check_as_select(target, update.args.get("from_"), [], update, values)
+        self._check_as_select(update, values)
 
     def check_delete(self, delete: exp.Delete) -> None:
-        target = delete.this
-        self.check_target(target)
-        self._check_as_select(target, None, delete.args.get("using") or [], delete, [])
+        self.check_target(delete.this)
+        self._check_as_select(delete, [])
 
-    def _check_as_select(
-        self,
-        target: exp.Expr,
-        from_: exp.From | None,
-        using: list[exp.Expr],
-        statement: exp.Expr,
-        values: list[exp.Expr],
-    ) -> None:
+    def _check_as_select(self, statement: exp.Expr, values: list[exp.Expr]) -> None:
         """Check a DML statement's expressions as the SELECT over the same sources they read."""
-        if not isinstance(target, exp.Table):
-            return
         returning = statement.args.get("returning")
         projections = values + ([e.copy() for e in returning.expressions] if returning is not None else [])
-        select = exp.Select(expressions=projections or [exp.Star()])
+        select = self._as_select(statement, projections or [exp.Star()])
+        if select is not None:
+            self.check_query(select)
+
+    def _as_select(self, statement: exp.Expr, projections: list[exp.Expr]) -> exp.Select | None:
+        """`SELECT projections FROM target, <FROM/USING items> WHERE ...` with the statement's CTEs."""
+        target = statement.this
+        if isinstance(target, exp.Schema):
+            target = target.this
+        if not isinstance(target, exp.Table):
+            return None
+        select = exp.Select(expressions=projections)
         select.set("from_", exp.From(this=target.copy()))
         joins: list[exp.Expr] = []
+        from_ = statement.args.get("from_")
         extra = [from_.this] if isinstance(from_, exp.From) else []
-        for item in [*extra, *using]:
+        for item in [*extra, *(statement.args.get("using") or [])]:
             item = item.copy()
             nested = item.args.get("joins") or []  # sqlglot hangs `FROM a JOIN b` under `a`
             item.set("joins", None)
             joins.append(exp.Join(this=item))
             joins.extend(nested)
         select.set("joins", joins)
-        where = statement.args.get("where")
-        if where is not None:
-            select.set("where", where.copy())
+        for arg in ("where", "with_"):
+            node = statement.args.get(arg)
+            if node is not None:
+                select.set(arg, node.copy())
         # Table nodes were copied: resolve them from scratch, but never report the target twice.
-        target_copy = select.args["from_"].this
-        self._done_tables.add(id(target_copy))
-        self.check_query(select)
+        self._done_tables.add(id(select.args["from_"].this))
+        return select
 
     # -- functions ----------------------------------------------------------------------
     def check_functions(self, statement: exp.Expr) -> None:
