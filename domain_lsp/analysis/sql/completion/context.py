@@ -114,7 +114,11 @@ def _create_as(before: list[Token]) -> bool:
 def _expression(before: list[Token], clause: str, qualified: bool) -> Where:
     prev = before[-1]
     if qualified or _expects_operand(before):
-        return Where(Kind.EXPRESSION, clause, previous=_upper(prev))
+        previous = _upper(prev)
+        if prev.token_type == TokenType.L_PAREN and len(before) > 1 and is_word(before[-2]):
+            if _upper(before[-2]) not in EXPECTS_OPERAND:
+                previous = "CALL"  # sum(|: an argument, not a subquery
+        return Where(Kind.EXPRESSION, clause, previous=previous)
     return Where(Kind.AFTER_OPERAND, clause, previous=_upper(prev))
 
 

@@ -38,15 +38,6 @@ def find_table(
     return preferred[0] if len(preferred) == 1 else None
 
 
-def table_node(parts: tuple[str, ...]) -> exp.Table:
-    node = exp.Table(this=exp.to_identifier(parts[-1]))
-    if len(parts) >= 2:
-        node.set("db", exp.to_identifier(parts[-2]))
-    if len(parts) >= 3:
-        node.set("catalog", exp.to_identifier(parts[-3]))
-    return node
-
-
 class QuietContext(Context):
     """A resolve.Context whose table resolution never builds findings."""
 
@@ -56,4 +47,10 @@ class QuietContext(Context):
         return Resolution(find_table(self.catalog, node.name, node.db, node.catalog, self.dialect, self.search_path))
 
     def lookup(self, parts: tuple[str, ...]) -> Table | None:
-        return self.resolve_table(table_node(parts)).table if parts else None
+        """The table `parts` names. Not through resolve_table: its cache is keyed by node id,
+        and a temporary node's id is reused once it is freed."""
+        if not parts:
+            return None
+        schema = parts[-2] if len(parts) > 1 else ""
+        database = parts[-3] if len(parts) > 2 else ""
+        return find_table(self.catalog, parts[-1], schema, database, self.dialect, self.search_path)

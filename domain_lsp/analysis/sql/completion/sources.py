@@ -17,9 +17,9 @@ from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql.completion.cursor import Cursor, is_word, name_of
-from domain_lsp.analysis.sql.completion.lookup import table_node
+from domain_lsp.analysis.sql.completion.lookup import QuietContext
 from domain_lsp.analysis.sql.dialects import get_dialect
-from domain_lsp.analysis.sql.resolve import Context, alias_columns, query_outputs, scope_outputs
+from domain_lsp.analysis.sql.resolve import alias_columns, query_outputs, scope_outputs
 from domain_lsp.catalog.model import Column, Table, key
 
 PLACEHOLDER = "dlsp_cursor__"
@@ -33,7 +33,7 @@ _DANGLING = frozenset(
 _ENDS_FROM = frozenset(
     "WHERE ON GROUP ORDER HAVING LIMIT OFFSET SET SELECT UNION EXCEPT INTERSECT RETURNING WINDOW QUALIFY".split()
 )
-_JOIN_WORDS = frozenset("JOIN LEFT RIGHT INNER OUTER FULL CROSS NATURAL ON USING".split())
+_CLAUSES = frozenset("FROM WHERE GROUP ORDER HAVING LIMIT UNION EXCEPT INTERSECT WINDOW QUALIFY RETURNING".split())
 _MAX_ATTEMPTS = 6
 
 
@@ -77,7 +77,7 @@ class Sources:
         return next((c for c in self.ctes if key(c.name) == key(name)), None)
 
 
-def find_sources(text: str, cursor: Cursor, ctx: Context) -> Sources:
+def find_sources(text: str, cursor: Cursor, ctx: QuietContext) -> Sources:
     for sql in _sanitized(text, cursor):
         tree = _parse(sql, ctx.dialect)
         if tree is None:
@@ -117,19 +117,40 @@ def _trimmed(tokens: list[Token]) -> list[Token]:
 
 
 def _sanitized(text: str, cursor: Cursor) -> list[str]:
-    """Copies of the statement with a placeholder at the cursor, most faithful first."""
+    """Copies of the statement with a placeholder at the cursor, most faithful first: as is,
+    with parentheses closed, without dangling words at the end, and without the unfinished
+    rest of the cursor's clause (`SELECT o.| , CASE FROM t` -> `SELECT o.x FROM t`)."""
     head = text[cursor.statement_start : cursor.word_start] + PLACEHOLDER
     _, head_open = _balance(cursor.before)
+    tails = [cursor.after, _trimmed(cursor.after)]
+    clause = _next_clause(cursor.after)
+    if clause:
+        tails.append(_trimmed(cursor.after[clause:]))
     variants: list[str] = []
-    for tail_tokens in (cursor.after, _trimmed(cursor.after)):
-        tail = text[cursor.word_end : tail_tokens[-1].end + 1] if tail_tokens else ""
-        extra, tail_open = _balance(tail_tokens)
+    for tokens in tails:
+        tail = text[tokens[0].start : tokens[-1].end + 1] if tokens else ""
+        extra, tail_open = _balance(tokens)
         at_cursor = max(0, head_open - extra)
-        variants.append(head + tail + ")" * (at_cursor + tail_open))
-        variants.append(head + ")" * at_cursor + tail + ")" * tail_open)
-    variants.append(head + ")" * head_open)
-    unique = list(dict.fromkeys(variants))
-    return unique[:_MAX_ATTEMPTS]
+        variants.append(f"{head} {tail}{')' * (at_cursor + tail_open)}")
+        variants.append(f"{head}{')' * at_cursor} {tail}{')' * tail_open}")
+    return list(dict.fromkeys(variants))[:_MAX_ATTEMPTS]
+
+
+def _next_clause(tokens: list[Token]) -> int:
+    """Index of the first clause keyword at the cursor's nesting level, 0 when there is none."""
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+            if depth < 0:
+                return 0
+        elif depth == 0 and i and token.token_type != TokenType.IDENTIFIER:
+            words = token.text.upper().split()
+            if words and words[0] in _CLAUSES:
+                return i
+    return 0
 
 
 def _parse(sql: str, dialect: str) -> exp.Expr | None:
@@ -182,7 +203,7 @@ def _as_select(statement: exp.Update | exp.Delete) -> exp.Select | None:
     return select
 
 
-def _from_tree(tree: exp.Expr, ctx: Context) -> Sources | None:
+def _from_tree(tree: exp.Expr, ctx: QuietContext) -> Sources | None:
     query: exp.Expr | None = tree
     if isinstance(tree, (exp.Update, exp.Delete)):
         query = _as_select(tree)
@@ -223,7 +244,7 @@ def _from_tree(tree: exp.Expr, ctx: Context) -> Sources | None:
     return found
 
 
-def _source(alias: str, node: exp.Expr, source: exp.Expr | Scope, ctx: Context, outer: bool) -> Source:
+def _source(alias: str, node: exp.Expr, source: exp.Expr | Scope, ctx: QuietContext, outer: bool) -> Source:
     if isinstance(source, Scope):
         names = scope_outputs(source, ctx)
         kind = "cte" if isinstance(node, exp.Table) else "subquery"
@@ -290,7 +311,7 @@ class _Level:
         return self.tokens[i].token_type if i < len(self.tokens) else None
 
 
-def _scan(text: str, tokens: list[Token], position: int, ctx: Context) -> Sources:
+def _scan(text: str, tokens: list[Token], position: int, ctx: QuietContext) -> Sources:
     level = _Level.of(tokens)
     found = Sources()
     ctes = _scan_ctes(text, level, position, ctx)
@@ -307,7 +328,7 @@ def _scan(text: str, tokens: list[Token], position: int, ctx: Context) -> Source
 
 
 def _scanned_source(
-    name: str, parts: tuple[str, ...], columns: list[str] | None, found: Sources, ctx: Context, outer: bool
+    name: str, parts: tuple[str, ...], columns: list[str] | None, found: Sources, ctx: QuietContext, outer: bool
 ) -> Source:
     if not parts:
         return Source(name, "subquery", None, [Column(c) for c in columns] if columns is not None else None, outer)
@@ -315,7 +336,7 @@ def _scanned_source(
         cte = found.cte(parts[0])
         if cte is not None:
             return Source(name, "cte", None, cte.columns, outer)
-    table = ctx.resolve_table(table_node(parts)).table
+    table = ctx.lookup(parts)
     if columns is not None:
         return Source(name, "table", table, [Column(c) for c in columns], outer)
     if table is None:
@@ -324,7 +345,7 @@ def _scanned_source(
 
 
 def _from_items(
-    text: str, level: _Level, group: int, ctx: Context
+    text: str, level: _Level, group: int, ctx: QuietContext
 ) -> list[tuple[str, tuple[str, ...], list[str] | None]]:
     """(name, table name parts or () for a derived table, alias columns) of FROM/JOIN items."""
     items: list[tuple[str, tuple[str, ...], list[str] | None]] = []
@@ -354,7 +375,7 @@ def _from_items(
 
 
 def _item(
-    text: str, level: _Level, i: int, ctx: Context
+    text: str, level: _Level, i: int, ctx: QuietContext
 ) -> tuple[tuple[str, tuple[str, ...], list[str] | None] | None, int]:
     tokens = level.tokens
     while level.word(i) in ("LATERAL", "ONLY"):
@@ -396,7 +417,9 @@ def _item(
     return (name, parts, columns), i
 
 
-def _scan_ctes(text: str, level: _Level, position: int, ctx: Context) -> list[tuple[str, list[Column] | None, str]]:
+def _scan_ctes(
+    text: str, level: _Level, position: int, ctx: QuietContext
+) -> list[tuple[str, list[Column] | None, str]]:
     """(name, columns, definition text) of every CTE the statement defines, except the one
     the cursor is inside (unless it is recursive)."""
     tokens = level.tokens
@@ -441,6 +464,6 @@ def _scan_ctes(text: str, level: _Level, position: int, ctx: Context) -> list[tu
     return found
 
 
-def _query_columns(sql: str, ctx: Context) -> list[str] | None:
+def _query_columns(sql: str, ctx: QuietContext) -> list[str] | None:
     tree = _parse(sql, ctx.dialect)
     return query_outputs(tree, ctx) if isinstance(tree, exp.Query) else None
