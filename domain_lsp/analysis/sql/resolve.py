@@ -35,6 +35,9 @@ from domain_lsp.findings import Finding, Fix
 
 DML = (exp.Insert, exp.Update, exp.Delete)
 
+# Columns a hierarchical query (START WITH ... CONNECT BY) provides.
+CONNECT_BY_PSEUDO_COLUMNS = frozenset({"level", "connect_by_isleaf", "connect_by_iscycle"})
+
 DATE_PARTS = frozenset(
     "year years quarter month months week weeks day days dayofweek dayofyear hour hours minute minutes "
     "second seconds millisecond milliseconds microsecond microseconds nanosecond epoch isoweek isoyear "
@@ -370,7 +373,9 @@ class StatementChecker:
         for _, source in scope.selected_sources.values():
             if isinstance(source, exp.Table) and id(source) not in self._done_tables:
                 self._done_tables.add(id(source))
-                self.report(self.ctx.resolve_table(source).finding)
+                finding = self.ctx.resolve_table(source).finding
+                if finding is not None and not self._alias_path(source, scope):
+                    self.report(finding)
         if any(isinstance(node, (exp.Pivot,)) for node in scope.expression.find_all(exp.Pivot)):
             return
         for column in scope_columns(scope):
@@ -469,6 +474,8 @@ class StatementChecker:
         name = key(column.name)
         if not column.this.quoted and name in DATE_PARTS and isinstance(column.parent, exp.Func):
             return True
+        if name in CONNECT_BY_PSEUDO_COLUMNS and any(s.args.get("connect") for s in _ancestors(column, exp.Select)):
+            return True
         for comprehension in _ancestors(column, exp.Comprehension):  # [f(x) FOR x IN list IF ...]
             if key(comprehension.expression.name) == name:
                 return True
@@ -476,6 +483,12 @@ class StatementChecker:
             if any(key(p.name) == name for p in lam.expressions):
                 return True
         return False
+
+    def _alias_path(self, table: exp.Table, scope: Scope) -> bool:
+        """`FROM t AS i JOIN i.lines`: bigquery unnests the array column of an earlier item."""
+        if not table.db or table.catalog or self.ctx.dialect not in STRUCT_DIALECTS:
+            return False
+        return self.find_source(table.db, scope) is not None
 
     def outer(self, scope: Scope) -> Scope | None:
         """The next scope whose sources `scope` can see: a CTE, or a derived table that is not
