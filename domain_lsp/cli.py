@@ -17,9 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"domain-lsp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    check = commands.add_parser("check", help="check files and print diagnostics")
+    check = commands.add_parser(
+        "check",
+        help="check files and print diagnostics",
+        description="Check SQL files against the workspace's schemas and print diagnostics.",
+        epilog="exit status: 0 no error found, 1 errors found, 2 usage or config error. See docs/cli.md.",
+    )
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the current folder)")
-    check.add_argument("--config", type=Path, help="use this config file instead of discovering one")
+    check.add_argument("--config", type=Path, metavar="FILE", help="use this config file instead of discovering one")
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
     commands.add_parser("serve", help="start the language server on stdio")

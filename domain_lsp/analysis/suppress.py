@@ -1,5 +1,5 @@
-"""Suppression comments: `-- domain-lsp: ignore[unknown-column]` (SQL) or
-`# domain-lsp: ignore[...]` (Python) silence those codes on the comment's line;
+"""Suppression comments: `-- domain-lsp: ignore[unknown-column]` or `/* domain-lsp: ignore[...] */`
+(SQL), `# domain-lsp: ignore[...]` (Python, MySQL) silence those codes on the comment's line;
 without brackets every code on the line.
 """
 
