@@ -1,0 +1,38 @@
+"""The docs name every rule code, config key and dialect the code has, so links never dangle."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from domain_lsp.config import KEYS, dialect_names
+from domain_lsp.findings import RULES
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def headings(name: str) -> list[str]:
+    text = (DOCS / name).read_text(encoding="utf-8")
+    return re.findall(r"^## (.+)$", text, re.MULTILINE)
+
+
+def test_every_rule_has_a_section_whose_anchor_is_its_code() -> None:
+    # GitHub's anchor for `## unknown-column` is `#unknown-column`, what Rule.href links to.
+    sections = headings("rules.md")
+    assert [code for code in sections if code in RULES] == list(RULES)
+    text = (DOCS / "rules.md").read_text(encoding="utf-8")
+    for code, rule in RULES.items():
+        section = text.split(f"## {code}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"**Severity:** {rule.severity.label}" in section, code
+        assert "**Fix offered:**" in section, code
+
+
+def test_every_config_key_has_a_section() -> None:
+    documented = {h for h in headings("configuration.md") if h.startswith("sql.")}
+    assert documented == {f"sql.{key}" for key in KEYS["sql"]}
+
+
+def test_the_dialect_list_is_sqlglots() -> None:
+    text = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    listed = text.split("The accepted names:", 1)[1].split("(They are", 1)[0]
+    assert re.findall(r"`([a-z0-9]+)`", listed) == dialect_names()
