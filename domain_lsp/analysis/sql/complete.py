@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import bisect
 import re
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from sqlglot import exp
-from sqlglot.tokens import Token
+from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql import functions
 from domain_lsp.analysis.sql.completion.context import Kind, Where, classify
-from domain_lsp.analysis.sql.completion.cursor import Cursor, find_cursor, is_word, name_of
+from domain_lsp.analysis.sql.completion.cursor import Cursor, find_cursor, is_word, keyword, name_of
 from domain_lsp.analysis.sql.completion.index import name_index
 from domain_lsp.analysis.sql.completion.keywords import keywords_for
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
@@ -83,13 +82,16 @@ def replace_range(text: str, offset: int, dialect: str = "") -> tuple[int, int]:
 # -- the file's own definitions -------------------------------------------------------------
 
 _DDL_VERBS = frozenset({"CREATE", "ALTER", "DROP", "COMMENT"})
-_LOCALS: weakref.WeakKeyDictionary[Catalog, tuple[tuple[object, ...], Catalog]] = weakref.WeakKeyDictionary()
+# One slot: the overlay of the last request, reused while the file's earlier DDL and the
+# catalog's versions stay the same (typing below them). One slot, because the overlay holds
+# its parent: a map of them would keep every replaced workspace catalog alive.
+_last_local: list[tuple[tuple[object, ...], Catalog]] = []
 
 
 def _local_catalog(text: str, earlier: list[list[Token]], catalog: Catalog, settings: SqlSettings) -> Catalog:
     """The catalog with the tables that earlier statements create (or alter, or drop) on top.
     Only DDL statements are parsed, and the result is reused while they stay the same."""
-    ddl = [tokens for tokens in earlier if tokens[0].text.upper() in _DDL_VERBS]
+    ddl = [tokens for tokens in earlier if keyword(tokens[0]) in _DDL_VERBS]
     stamp: list[object] = [settings.dialect, settings.search_path]
     current: Catalog | None = catalog
     while current is not None:
@@ -97,9 +99,8 @@ def _local_catalog(text: str, earlier: list[list[Token]], catalog: Catalog, sett
         current = current.parent
     stamp.extend(text[t[0].start : t[-1].end + 1] for t in ddl)
     signature = tuple(stamp)
-    cached = _LOCALS.get(catalog)
-    if cached is not None and cached[0] == signature:
-        return cached[1]
+    if _last_local and _last_local[0][0] == signature and _last_local[0][1].parent is catalog:
+        return _last_local[0][1]
     local = Catalog(parent=catalog)
     if ddl:
         lines = LineIndex(text)
@@ -108,7 +109,7 @@ def _local_catalog(text: str, earlier: list[list[Token]], catalog: Catalog, sett
             if statement.expression is not None:
                 ctx = QuietContext(local, settings.dialect, settings.search_path, text)
                 DdlApplier(local, ctx, "", lines).apply(statement.expression)
-    _LOCALS[catalog] = (signature, local)
+    _last_local[:] = [(signature, local)]
     return local
 
 
@@ -410,7 +411,7 @@ def _listed_names(before: list[Token]) -> set[str]:
     """Names already written in the innermost open parenthesis."""
     names: set[str] = set()
     for token in reversed(before):
-        if token.text == "(":
+        if token.token_type == TokenType.L_PAREN:
             break
         if is_word(token):
             names.add(key(name_of(token)))

@@ -10,7 +10,7 @@ from enum import Enum
 
 from sqlglot.tokens import Token, TokenType
 
-from domain_lsp.analysis.sql.completion.cursor import is_word, name_of
+from domain_lsp.analysis.sql.completion.cursor import is_word, keyword, name_of
 
 
 class Kind(Enum):
@@ -61,9 +61,7 @@ _STATEMENT_VERBS = frozenset({"INSERT", "DELETE", "MERGE", "EXPLAIN", "COMMENT",
 
 def _upper(token: Token) -> str:
     """The keyword a token ends with (`ORDER BY` is one token: BY), "" for a quoted name."""
-    if token.token_type == TokenType.IDENTIFIER:
-        return ""
-    words = token.text.upper().split()
+    words = keyword(token).split()
     return words[-1] if words else ""
 
 

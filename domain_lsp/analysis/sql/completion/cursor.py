@@ -39,9 +39,35 @@ class Cursor:
     """Token lists of the statements before this one."""
 
 
+# Tokens whose text is a literal's content (quotes stripped): never a name or keyword.
+LITERALS = frozenset(
+    {
+        TokenType.STRING,
+        TokenType.NUMBER,
+        TokenType.BIT_STRING,
+        TokenType.HEX_STRING,
+        TokenType.BYTE_STRING,
+        TokenType.NATIONAL_STRING,
+        TokenType.NATIONAL_RAW_STRING,
+        TokenType.RAW_STRING,
+        TokenType.HEREDOC_STRING,
+        TokenType.UNICODE_STRING,
+    }
+)
+
+
 def is_word(token: Token) -> bool:
     """A name or keyword written as a bare word, or a quoted identifier."""
-    return token.token_type == TokenType.IDENTIFIER or _WORD.match(token.text) is not None
+    if token.token_type == TokenType.IDENTIFIER:
+        return True
+    return token.token_type not in LITERALS and _WORD.match(token.text) is not None
+
+
+def keyword(token: Token) -> str:
+    """The upper-cased text of a bare word or symbol; "" for quoted names and literals."""
+    if token.token_type == TokenType.IDENTIFIER or token.token_type in LITERALS:
+        return ""
+    return token.text.upper()
 
 
 def name_of(token: Token) -> str:
@@ -96,7 +122,7 @@ def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
         if token.start < offset <= token.end + 1:
             if token.token_type == TokenType.IDENTIFIER or is_word(token):
                 word = token
-            elif token.end >= offset or token.token_type in (TokenType.STRING, TokenType.NUMBER):
+            elif token.end >= offset or token.token_type in LITERALS:
                 return None  # inside a string literal, number or operator
             break
     if open_quote is not None:

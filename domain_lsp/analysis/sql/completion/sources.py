@@ -9,6 +9,9 @@ token scan of FROM/JOIN items at the cursor's nesting level stands in.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -16,13 +19,14 @@ from sqlglot.errors import ErrorLevel
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 from sqlglot.tokens import Token, TokenType
 
-from domain_lsp.analysis.sql.completion.cursor import Cursor, is_word, name_of
+from domain_lsp.analysis.sql.completion.cursor import Cursor, is_word, keyword, name_of
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
 from domain_lsp.analysis.sql.dialects import get_dialect
 from domain_lsp.analysis.sql.resolve import alias_columns, query_outputs, scope_outputs
 from domain_lsp.catalog.model import Column, Table, key
 
 PLACEHOLDER = "dlsp_cursor__"
+_SQLGLOT_LOG = logging.getLogger("sqlglot")
 
 # Words that cannot end a statement: dropped from the end of the copy until it parses.
 _DANGLING = frozenset(
@@ -146,21 +150,35 @@ def _next_clause(tokens: list[Token]) -> int:
             depth -= 1
             if depth < 0:
                 return 0
-        elif depth == 0 and i and token.token_type != TokenType.IDENTIFIER:
-            words = token.text.upper().split()
+        elif depth == 0 and i:
+            words = keyword(token).split()
             if words and words[0] in _CLAUSES:
                 return i
     return 0
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence sqlglot's warning when it falls back to an opaque Command: a sanitized copy
+    that does not parse is expected, and a language server must not log per keystroke."""
+    was = _SQLGLOT_LOG.disabled
+    _SQLGLOT_LOG.disabled = True
+    try:
+        yield
+    finally:
+        _SQLGLOT_LOG.disabled = was
+
+
 def _parse(sql: str, dialect: str) -> exp.Expr | None:
     engine = get_dialect(dialect)
     try:
-        tokens = engine.tokenize(sql)
-        expressions = engine.parser(error_level=ErrorLevel.IMMEDIATE).parse(tokens, sql)
+        with _quiet():
+            tokens = engine.tokenize(sql)
+            expressions = engine.parser(error_level=ErrorLevel.IMMEDIATE).parse(tokens, sql)
     except Exception:  # any failure means: try the next copy
         return None
-    return next((e for e in expressions if e is not None), None)
+    tree = next((e for e in expressions if e is not None), None)
+    return None if isinstance(tree, exp.Command) else tree  # Command: sqlglot gave up
 
 
 def _placeholder(tree: exp.Expr) -> exp.Identifier | None:
@@ -302,9 +320,7 @@ class _Level:
 
     def word(self, i: int) -> str:
         """The keyword a token starts with (`GROUP BY` is one token: GROUP), "" for a quoted name."""
-        if i >= len(self.tokens) or self.tokens[i].token_type == TokenType.IDENTIFIER:
-            return ""
-        words = self.tokens[i].text.upper().split()
+        words = keyword(self.tokens[i]).split() if i < len(self.tokens) else []
         return words[0] if words else ""
 
     def kind(self, i: int) -> TokenType | None:
