@@ -59,6 +59,8 @@ class Checker:
         self.fixed_config = load_config(config_path) if config_path is not None else None
         self.cwd = (cwd or Path.cwd()).resolve()
         self.projects: dict[Path, Project] = {}
+        self.folders: dict[Path, tuple[Path, Path | None]] = {}
+        """A folder's project key (its config file, or its workspace root) and config file."""
 
     def default_root(self, path: Path, argument: Path) -> Path:
         real = path.resolve()
@@ -71,8 +73,12 @@ class Checker:
         return argument if argument.is_dir() else argument.parent
 
     def project_for(self, path: Path, argument: Path) -> Project:
-        config_file = self.fixed_config.path if self.fixed_config is not None else find_config(path)
-        key = config_file or self.default_root(path, argument)
+        folder = path.parent
+        where = self.folders.get(folder)
+        if where is None:  # the files of one folder share their config: look it up once
+            config_file = self.fixed_config.path if self.fixed_config is not None else find_config(path)
+            where = self.folders[folder] = (config_file or self.default_root(path, argument), config_file)
+        key, config_file = where
         project = self.projects.get(key)
         if project is None:
             if self.fixed_config is not None:
