@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from domain_lsp.analysis.sql.complete import MAX_ITEMS, Completion, complete_sql, replace_range
@@ -226,6 +228,11 @@ def test_cte_and_derived_table_columns(sql: str, expected: list[str], catalog: C
         "DELETE FROM orders WHERE |",
         "SELECT 1;\nSELECT | FROM orders;\nSELECT 2",
         "INSERT INTO sales.order_line SELECT | FROM orders",
+        "SELECT * FROM orders WHERE status = 'from' AND |",
+        "SELECT row_number() OVER (PARTITION BY | ORDER BY ordered_at) FROM orders",
+        "EXPLAIN SELECT | FROM orders",
+        "CREATE VIEW v AS SELECT | status FROM orders",
+        "CREATE TABLE t AS SELECT | FROM orders WHERE",
     ],
 )
 def test_expression_offers_columns_of_sources_in_scope(sql: str, catalog: Catalog) -> None:
@@ -294,6 +301,12 @@ def test_derived_table_does_not_see_the_outer_query(catalog: Catalog) -> None:
 def test_cursor_inside_a_cte_body(catalog: Catalog) -> None:
     items = complete("WITH r AS (SELECT | FROM customer WHERE) SELECT * FROM r", catalog)
     assert labels(items, "column") == CUSTOMER
+
+
+def test_unparseable_copies_stay_quiet(catalog: Catalog, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="sqlglot"):
+        assert labels(complete("CREATE VIEW v AS SELECT | o.status FROM orders o", catalog), "column")
+    assert not [r for r in caplog.records if r.name.startswith("sqlglot")]
 
 
 def test_order_by_offers_output_aliases(catalog: Catalog) -> None:

@@ -66,6 +66,7 @@ def complete_sql(text: str, offset: int, catalog: Catalog, settings: SqlSettings
     where = classify(cursor.before, bool(cursor.qualifier))
     if where.kind == Kind.NONE:
         return []
+    text = cursor.text
     local = _local_catalog(text, cursor.earlier, catalog, settings)
     ctx = QuietContext(local, settings.dialect, settings.search_path, text)
     return _Builder(text, cursor, where, ctx, settings).build()

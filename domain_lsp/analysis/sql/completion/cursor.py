@@ -18,6 +18,8 @@ _WORD = re.compile(r"[^\W\d][\w$]*\Z")
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
+    text: str
+    """The text read: the file's, with a leading EXPLAIN blanked out."""
     offset: int
     prefix: str
     """What is typed of the current word, without an opening quote."""
@@ -116,6 +118,12 @@ def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
             break
         current.append(token)
 
+    first = current[0] if current else None
+    if first is not None and first.token_type == TokenType.COMMAND and first.text.upper() == "EXPLAIN":
+        # sqlglot reads what follows a command as one string: read the statement without it.
+        blanked = text[: first.start] + " " * (first.end + 1 - first.start) + text[first.end + 1 :]
+        return find_cursor(blanked, offset, dialect)
+
     # The word under the cursor, if any.
     word: Token | None = None
     for token in current:
@@ -146,7 +154,7 @@ def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
         qualifier.insert(0, name_of(before[-2]))
         before = before[:-2]
     return Cursor(
-        offset, prefix, quoted, word_start, word_end, tuple(qualifier), before, after, statement_start, earlier
+        text, offset, prefix, quoted, word_start, word_end, tuple(qualifier), before, after, statement_start, earlier
     )
 
 
