@@ -59,3 +59,9 @@ WILDCARD_TABLE_DIALECTS = frozenset({"bigquery"})
 # name looks like: a path, a glob, a URL or a data file extension.
 FILE_TABLE_DIALECTS = frozenset({"duckdb"})
 FILE_NAME = re.compile(r"[/\\*]|\.(?:csv|tsv|parquet|json|jsonl|ndjson|txt|arrow|xlsx|db|gz|zst)$", re.IGNORECASE)
+
+# SQL keywords that read a value without parentheses; sqlglot parses some of them as columns.
+VALUE_KEYWORDS = frozenset(
+    "user current_user session_user system_user current_role current_schema current_catalog current_database "
+    "current_date current_time current_timestamp localtime localtimestamp sysdate systimestamp".split()
+)

@@ -26,6 +26,7 @@ from domain_lsp.analysis.sql.dialects import (
     SYNTAX_FUNCTIONS,
     SYSTEM_SCHEMAS,
     SYSTEM_TABLE_PREFIXES,
+    VALUE_KEYWORDS,
     WILDCARD_TABLE_DIALECTS,
     get_dialect,
 )
@@ -308,6 +309,7 @@ class StatementChecker:
         self.findings: list[Finding] = []
         self._done_columns: set[int] = set()
         self._done_tables: set[int] = set()
+        self._semi: dict[int, dict[str, tuple[exp.Expr, exp.Expr | Scope]]] = {}
         self.pseudo = PSEUDO_COLUMNS.get(ctx.dialect, frozenset())
 
     def report(self, finding: Finding | None) -> None:
@@ -370,7 +372,7 @@ class StatementChecker:
             self.check_scope(scope)
 
     def check_scope(self, scope: Scope) -> None:
-        for _, source in scope.selected_sources.values():
+        for _, source in self.visible(scope).values():
             if isinstance(source, exp.Table) and id(source) not in self._done_tables:
                 self._done_tables.add(id(source))
                 finding = self.ctx.resolve_table(source).finding
@@ -393,6 +395,8 @@ class StatementChecker:
             return
         if column.args.get("db"):
             return  # schema.table.column or a struct path: too many readings to judge
+        if column.table and self._bound_variable(column.table, column):
+            return  # x.field where x is a lambda or comprehension variable
         if column.table:
             self.check_qualified(column, scope)
         else:
@@ -424,7 +428,7 @@ class StatementChecker:
                 return
             if found or open_sources:
                 return
-            if self._is_output_alias(name, current) or name in {key(n) for n in current.selected_sources}:
+            if self._is_output_alias(name, current) or name in {key(n) for n in self.visible(current)}:
                 return
             if isinstance(current.expression, exp.SetOperation):
                 outputs = scope_outputs(current, self.ctx)
@@ -453,7 +457,31 @@ class StatementChecker:
             known.extend(columns)
             if name in {key(c) for c in columns}:
                 found.append(alias)
+        if not found and not open_sources:
+            for alias, (_, source) in self._semi_sources(scope).items():
+                columns = source_columns(source, self.ctx)
+                if columns is None or name in {key(c) for c in columns}:
+                    return [alias], columns is None, known
         return found, open_sources, known
+
+    def _semi_sources(self, scope: Scope) -> dict[str, tuple[exp.Expr, exp.Expr | Scope]]:
+        """SEMI/ANTI joined items: their ON clause reads them, but they add no output columns,
+        so sqlglot leaves them out of selected_sources."""
+        cached = self._semi.get(id(scope))
+        if cached is None:
+            cached = self._semi[id(scope)] = {}
+            for join in scope.expression.args.get("joins") or [] if isinstance(scope.expression, exp.Select) else []:
+                if str(join.args.get("kind") or "").upper() in ("SEMI", "ANTI"):
+                    alias = join.this.alias_or_name
+                    source = scope.sources.get(alias)
+                    if source is not None:
+                        cached[alias] = (join.this, source)
+        return cached
+
+    def visible(self, scope: Scope) -> dict[str, tuple[exp.Expr, exp.Expr | Scope]]:
+        """FROM items whose names the scope's expressions may use."""
+        semi = self._semi_sources(scope)
+        return {**scope.selected_sources, **semi} if semi else scope.selected_sources
 
     def _merged(self, name: str, scope: Scope) -> bool:
         """USING (name) or a NATURAL join merges same-named columns into one."""
@@ -469,20 +497,23 @@ class StatementChecker:
             return False
         return any(isinstance(p, exp.Alias) and key(p.alias) == name for p in scope.expression.expressions)
 
+    def _bound_variable(self, name: str, column: exp.Column) -> bool:
+        wanted = key(name)
+        for comprehension in _ancestors(column, exp.Comprehension):
+            if key(comprehension.expression.name) == wanted:
+                return True
+        return any(key(p.name) == wanted for lam in _ancestors(column, exp.Lambda) for p in lam.expressions)
+
     def _is_special(self, column: exp.Column) -> bool:
         """Unqualified names that are not column references in context."""
         name = key(column.name)
         if not column.this.quoted and name in DATE_PARTS and isinstance(column.parent, exp.Func):
             return True
+        if not column.this.quoted and name in VALUE_KEYWORDS:
+            return True
         if name in CONNECT_BY_PSEUDO_COLUMNS and any(s.args.get("connect") for s in _ancestors(column, exp.Select)):
             return True
-        for comprehension in _ancestors(column, exp.Comprehension):  # [f(x) FOR x IN list IF ...]
-            if key(comprehension.expression.name) == name:
-                return True
-        for lam in _ancestors(column, exp.Lambda):
-            if any(key(p.name) == name for p in lam.expressions):
-                return True
-        return False
+        return self._bound_variable(name, column)  # [f(x) FOR x IN list], x -> f(x)
 
     def _alias_path(self, table: exp.Table, scope: Scope) -> bool:
         """`FROM t AS i JOIN i.lines`: bigquery unnests the array column of an earlier item."""
@@ -515,7 +546,7 @@ class StatementChecker:
         wanted = key(qualifier)
         current: Scope | None = scope
         while current is not None:
-            for alias, (_, source) in current.selected_sources.items():
+            for alias, (_, source) in self.visible(current).items():
                 if key(alias) == wanted:
                     return source
             current = self.outer(current)
@@ -527,7 +558,7 @@ class StatementChecker:
         aliases: list[str] = []
         current: Scope | None = scope
         while current is not None:
-            aliases.extend(current.selected_sources)
+            aliases.extend(self.visible(current))
             current = self.outer(current)
         hint = ""
         for alias, (node, _) in scope.selected_sources.items():
@@ -693,6 +724,8 @@ class StatementChecker:
                 continue
             if self.ctx.catalog.functions_named(written):
                 continue
+            if isinstance(node.parent, exp.Table) and self.ctx.catalog.tables_named(written):
+                continue  # sqlite: an fts5 table called as a table-valued function
             dialect = self.ctx.dialect or "the default dialect"
             instead = functions.equivalent(self.ctx.dialect, written)
             if instead is not None:
