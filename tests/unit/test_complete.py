@@ -38,6 +38,7 @@ def catalog() -> Catalog:
     catalog.add_table(_table("core", "product", ["product_id", "title"]))
     catalog.add_table(_table("crm", "contacts", ["contact_id", "customer_id", "Full Name"]))
     catalog.add_table(_table("crm", "OrderNotes", ["note"]))
+    catalog.add_table(_table("crm", "audit", ["order", "user", "date", "status"]))
     catalog.add_schema("empty")
     catalog.add_function(Function("fiscal_quarter", "core", "fiscal_quarter(d date) RETURNS int", "Quarter of the FY"))
     return catalog
@@ -111,7 +112,7 @@ def test_typed_prefix_filters_tables_and_reaches_other_schemas_qualified(catalog
         ("SELECT * FROM sales.|", ["order_line", "order_revenue", "orders"]),
         ("SELECT * FROM sales.ord|", ["order_line", "order_revenue", "orders"]),
         ("SELECT * FROM sales.orders_|", []),
-        ("SELECT * FROM crm.|", ["contacts", "OrderNotes"]),
+        ("SELECT * FROM crm.|", ["audit", "contacts", "OrderNotes"]),
         ("SELECT * FROM orders o JOIN core.| ON true", ["customer", "product"]),
         ("SELECT * FROM empty.|", []),
         ("DELETE FROM sales.r|", []),
@@ -338,6 +339,12 @@ def test_names_that_need_quotes_are_inserted_quoted(catalog: Catalog) -> None:
     items = complete("SELECT c.| FROM crm.contacts c", catalog)
     assert by_label(items, "Full Name").insert_text == '"Full Name"'
     assert by_label(items, "contact_id").insert_text is None
+
+
+def test_reserved_words_are_inserted_quoted(catalog: Catalog) -> None:
+    items = complete("SELECT a.| FROM crm.audit a", catalog)
+    inserts = {c.label: c.insert_text for c in items}
+    assert inserts == {"order": '"order"', "user": '"user"', "date": None, "status": None}
 
 
 @pytest.mark.parametrize(

@@ -129,12 +129,27 @@ def _own_tables(local: Catalog) -> list[Table]:
 _PLAIN = re.compile(r"[^\W\d][\w$]*\Z")
 
 
+# Words PostgreSQL and the SQL standard reserve: a column named `order` must be written
+# "order". sqlglot's parser accepts many of them as names, so its tables alone are not enough.
+RESERVED = frozenset(
+    "ALL ANALYSE ANALYZE AND ANY ARRAY AS ASC ASYMMETRIC AUTHORIZATION BINARY BOTH CASE CAST CHECK COLLATE "
+    "COLLATION COLUMN CONCURRENTLY CONSTRAINT CREATE CROSS CURRENT_CATALOG CURRENT_DATE CURRENT_ROLE "
+    "CURRENT_SCHEMA CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER DEFAULT DEFERRABLE DESC DISTINCT DO ELSE END "
+    "EXCEPT FALSE FETCH FOR FOREIGN FREEZE FROM FULL GRANT GROUP HAVING ILIKE IN INITIALLY INNER INTERSECT INTO "
+    "IS ISNULL JOIN LATERAL LEADING LEFT LIKE LIMIT LOCALTIME LOCALTIMESTAMP NATURAL NOT NOTNULL NULL OFFSET ON "
+    "ONLY OR ORDER OUTER OVERLAPS PLACING PRIMARY REFERENCES RETURNING RIGHT SELECT SESSION_USER SIMILAR SOME "
+    "SYMMETRIC SYSTEM_USER TABLE TABLESAMPLE THEN TO TRAILING TRUE UNION UNIQUE USER USING VARIADIC VERBOSE "
+    "WHEN WHERE WINDOW WITH".split()
+)
+
+
 @cache
 def _reserved(dialect: str) -> frozenset[str]:
-    """Keywords that cannot stand as a bare identifier in this dialect."""
+    """Words that cannot stand as a bare identifier in this dialect."""
     engine = get_dialect(dialect)
     usable = engine.parser_class.ID_VAR_TOKENS
-    return frozenset(word for word, kind in engine.tokenizer_class.KEYWORDS.items() if kind not in usable)
+    keywords = engine.tokenizer_class.KEYWORDS.items()
+    return RESERVED | frozenset(word for word, kind in keywords if kind not in usable and " " not in word)
 
 
 def _quote(name: str, dialect: str, always: bool = False) -> str:
