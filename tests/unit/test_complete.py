@@ -106,6 +106,17 @@ def test_typed_prefix_filters_tables_and_reaches_other_schemas_qualified(catalog
     assert items.index(notes) > items.index(by_label(items, "orders"))  # search path first
 
 
+def test_same_name_in_two_schemas_gives_two_items() -> None:
+    catalog = Catalog()
+    catalog.add_table(_table("sales", "orders", ORDERS))
+    catalog.add_table(_table("archive", "orders", ORDERS))
+    items = complete("SELECT * FROM ord|", catalog)
+    assert [(c.label, c.insert_text, c.detail) for c in items] == [
+        ("orders", None, "table in sales"),
+        ("orders", "archive.orders", "table in archive"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("sql", "expected"),
     [

@@ -171,7 +171,7 @@ class _Builder:
         self.dialect = settings.dialect
         self.search_path = settings.search_path
         self.prefix = key(cursor.prefix)
-        self.items: dict[tuple[str, str], tuple[str, Completion]] = {}
+        self.items: dict[tuple[str, str, str | None], tuple[str, Completion]] = {}
         self._sources: Sources | None = None
 
     # -- plumbing -------------------------------------------------------------------------
@@ -202,7 +202,7 @@ class _Builder:
         if self.cursor.quoted and kind not in ("keyword", "function"):
             insert = _quote(insert or label, self.dialect, always=True) if insert is None else insert
         sort = f"{tier}{group:02d}{order:05d}"
-        slot = (label, kind)
+        slot = (label, kind, insert)  # same-named tables of two schemas are two items
         if slot not in self.items or sort < self.items[slot][0]:
             self.items[slot] = (sort, Completion(label, kind, detail, documentation, insert, sort))
         return True
@@ -361,7 +361,8 @@ class _Builder:
                 self.add(_OUTPUT, i, name, "column", "output column", None, self.quote(name))
         for i, source in enumerate(found.sources):
             self.add_source(_SOURCE if not source.outer else _OUTER, i, source)
-        self.functions()
+        if not self.cursor.quoted:
+            self.functions()
 
     def add_column(self, group: int, order: int, column: Column, source: Source) -> None:
         self.add(
