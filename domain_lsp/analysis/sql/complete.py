@@ -13,27 +13,23 @@ user types.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
-from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql import functions
 from domain_lsp.analysis.sql.completion.context import Kind, Where, classify
-from domain_lsp.analysis.sql.completion.cursor import Cursor, find_cursor, is_word, keyword, name_of
+from domain_lsp.analysis.sql.completion.cursor import Cursor, find_cursor, is_word, name_of
 from domain_lsp.analysis.sql.completion.index import name_index
 from domain_lsp.analysis.sql.completion.keywords import keywords_for
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
+from domain_lsp.analysis.sql.completion.overlay import local_catalog, own_tables
+from domain_lsp.analysis.sql.completion.quoting import quote as quote_name
 from domain_lsp.analysis.sql.completion.sources import Source, Sources, find_sources
-from domain_lsp.analysis.sql.dialects import DEFAULT_SCHEMA, get_dialect
-from domain_lsp.analysis.sql.parse import parse_statement
-from domain_lsp.catalog.ddl import DdlApplier
+from domain_lsp.analysis.sql.dialects import DEFAULT_SCHEMA
 from domain_lsp.catalog.model import Catalog, Column, Table, key
 from domain_lsp.config import SqlSettings
-from domain_lsp.text import LineIndex
 
 MAX_ITEMS = 200
 
@@ -59,7 +55,11 @@ class Completion:
 
 
 def complete_sql(text: str, offset: int, catalog: Catalog, settings: SqlSettings) -> list[Completion]:
-    """Completions at `offset` (a str index) in `text`, a whole SQL file; best first."""
+    """Completions at `offset` (a str index) in `text`, a whole SQL file; best first.
+
+    `catalog` is the workspace catalog, not an analysis overlay (SqlAnalysis.catalog): the
+    file's statements before the cursor are layered on here, and the table index is built per
+    catalog version, so a fresh overlay per edit would rebuild it every time."""
     cursor = find_cursor(text, offset, settings.dialect)
     if cursor is None:
         return []
@@ -67,7 +67,7 @@ def complete_sql(text: str, offset: int, catalog: Catalog, settings: SqlSettings
     if where.kind == Kind.NONE:
         return []
     text = cursor.text
-    local = _local_catalog(text, cursor.earlier, catalog, settings)
+    local = local_catalog(text, cursor.earlier, catalog, settings)
     ctx = QuietContext(local, settings.dialect, settings.search_path, text)
     return _Builder(text, cursor, where, ctx, settings).build()
 
@@ -78,84 +78,6 @@ def replace_range(text: str, offset: int, dialect: str = "") -> tuple[int, int]:
     if cursor is None:
         return offset, offset
     return cursor.word_start, max(cursor.word_start, min(offset, len(text)))
-
-
-# -- the file's own definitions -------------------------------------------------------------
-
-_DDL_VERBS = frozenset({"CREATE", "ALTER", "DROP", "COMMENT"})
-# One slot: the overlay of the last request, reused while the file's earlier DDL and the
-# catalog's versions stay the same (typing below them). One slot, because the overlay holds
-# its parent: a map of them would keep every replaced workspace catalog alive.
-_last_local: list[tuple[tuple[object, ...], Catalog]] = []
-
-
-def _local_catalog(text: str, earlier: list[list[Token]], catalog: Catalog, settings: SqlSettings) -> Catalog:
-    """The catalog with the tables that earlier statements create (or alter, or drop) on top.
-    Only DDL statements are parsed, and the result is reused while they stay the same."""
-    ddl = [tokens for tokens in earlier if keyword(tokens[0]) in _DDL_VERBS]
-    stamp: list[object] = [settings.dialect, settings.search_path]
-    current: Catalog | None = catalog
-    while current is not None:
-        stamp.append((id(current), current.version))
-        current = current.parent
-    stamp.extend(text[t[0].start : t[-1].end + 1] for t in ddl)
-    signature = tuple(stamp)
-    if _last_local and _last_local[0][0] == signature and _last_local[0][1].parent is catalog:
-        return _last_local[0][1]
-    local = Catalog(parent=catalog)
-    if ddl:
-        lines = LineIndex(text)
-        for tokens in ddl:
-            statement = parse_statement(tokens, text, settings.dialect, lines)
-            if statement.expression is not None:
-                ctx = QuietContext(local, settings.dialect, settings.search_path, text)
-                DdlApplier(local, ctx, "", lines).apply(statement.expression)
-    _last_local[:] = [(signature, local)]
-    return local
-
-
-def _own_tables(local: Catalog) -> list[Table]:
-    """Tables the file itself defines: Catalog.tables() lists a catalog's own tables first."""
-    own: list[Table] = []
-    for table in local.tables():
-        if not local.owns(table):
-            break
-        own.append(table)
-    return own
-
-
-# -- quoting --------------------------------------------------------------------------------
-
-_PLAIN = re.compile(r"[^\W\d][\w$]*\Z")
-
-
-# Words PostgreSQL and the SQL standard reserve: a column named `order` must be written
-# "order". sqlglot's parser accepts many of them as names, so its tables alone are not enough.
-RESERVED = frozenset(
-    "ALL ANALYSE ANALYZE AND ANY ARRAY AS ASC ASYMMETRIC AUTHORIZATION BINARY BOTH CASE CAST CHECK COLLATE "
-    "COLLATION COLUMN CONCURRENTLY CONSTRAINT CREATE CROSS CURRENT_CATALOG CURRENT_DATE CURRENT_ROLE "
-    "CURRENT_SCHEMA CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER DEFAULT DEFERRABLE DESC DISTINCT DO ELSE END "
-    "EXCEPT FALSE FETCH FOR FOREIGN FREEZE FROM FULL GRANT GROUP HAVING ILIKE IN INITIALLY INNER INTERSECT INTO "
-    "IS ISNULL JOIN LATERAL LEADING LEFT LIKE LIMIT LOCALTIME LOCALTIMESTAMP NATURAL NOT NOTNULL NULL OFFSET ON "
-    "ONLY OR ORDER OUTER OVERLAPS PLACING PRIMARY REFERENCES RETURNING RIGHT SELECT SESSION_USER SIMILAR SOME "
-    "SYMMETRIC SYSTEM_USER TABLE TABLESAMPLE THEN TO TRAILING TRUE UNION UNIQUE USER USING VARIADIC VERBOSE "
-    "WHEN WHERE WINDOW WITH".split()
-)
-
-
-@cache
-def _reserved(dialect: str) -> frozenset[str]:
-    """Words that cannot stand as a bare identifier in this dialect."""
-    engine = get_dialect(dialect)
-    usable = engine.parser_class.ID_VAR_TOKENS
-    keywords = engine.tokenizer_class.KEYWORDS.items()
-    return RESERVED | frozenset(word for word, kind in keywords if kind not in usable and " " not in word)
-
-
-def _quote(name: str, dialect: str, always: bool = False) -> str:
-    engine = get_dialect(dialect)
-    needed = always or not _PLAIN.match(name) or engine.case_sensitive(name) or name.upper() in _reserved(dialect)
-    return exp.to_identifier(name, quoted=True).sql(dialect=engine) if needed else name
 
 
 # -- building the list ----------------------------------------------------------------------
@@ -200,7 +122,7 @@ class _Builder:
         if insert is None or insert == label:
             insert = None
         if self.cursor.quoted and kind not in ("keyword", "function"):
-            insert = _quote(insert or label, self.dialect, always=True) if insert is None else insert
+            insert = quote_name(insert or label, self.dialect, always=True) if insert is None else insert
         sort = f"{tier}{group:02d}{order:05d}"
         slot = (label, kind, insert)  # same-named tables of two schemas are two items
         if slot not in self.items or sort < self.items[slot][0]:
@@ -208,7 +130,7 @@ class _Builder:
         return True
 
     def quote(self, name: str) -> str:
-        return _quote(name, self.dialect, always=self.cursor.quoted)
+        return quote_name(name, self.dialect, always=self.cursor.quoted)
 
     def sources(self) -> Sources:
         if self._sources is None:
@@ -258,7 +180,7 @@ class _Builder:
         for i, cte in enumerate(self.sources().ctes):
             self.add(_CTE, i, cte.name, "cte", "CTE", None, self.quote(cte.name))
         index = name_index(self.catalog.parent or self.catalog)
-        own = _own_tables(self.catalog)
+        own = own_tables(self.catalog)
         for i, table in enumerate(own):
             if self.match(table.name, False) is not None:
                 self.add_table(_LOCAL, i, table)
@@ -304,7 +226,7 @@ class _Builder:
     def schema_tables(self, schema: str, database: str | None) -> None:
         index = name_index(self.catalog.parent or self.catalog)
         seen: set[int] = set()
-        own = [t for t in _own_tables(self.catalog) if key(t.schema) == key(schema)]
+        own = [t for t in own_tables(self.catalog) if key(t.schema) == key(schema)]
         found = [*own, *self._bounded(index.tables(self.prefix, schema), {id(t) for t in own})]
         for i, table in enumerate(found):
             if database is not None and key(table.database) != key(database):

@@ -19,7 +19,7 @@ from sqlglot.errors import ErrorLevel
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 from sqlglot.tokens import Token, TokenType
 
-from domain_lsp.analysis.sql.completion.cursor import Cursor, is_word, keyword, name_of
+from domain_lsp.analysis.sql.completion.cursor import LITERALS, Cursor, is_word, keyword, name_of
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
 from domain_lsp.analysis.sql.dialects import get_dialect
 from domain_lsp.analysis.sql.resolve import alias_columns, query_outputs, scope_outputs
@@ -109,13 +109,17 @@ def _balance(tokens: list[Token]) -> tuple[int, int]:
     return extra, opened
 
 
+def _can_end(token: Token) -> bool:
+    """Whether a statement may end with this token (a name, a literal, `)`), not `AND`, `,`."""
+    kind = token.token_type
+    if kind in (TokenType.R_PAREN, TokenType.VAR, TokenType.IDENTIFIER) or kind in LITERALS:
+        return True
+    return is_word(token) and keyword(token) not in _DANGLING
+
+
 def _trimmed(tokens: list[Token]) -> list[Token]:
     end = len(tokens)
-    while end and (
-        tokens[end - 1].token_type not in (TokenType.R_PAREN, TokenType.VAR, TokenType.IDENTIFIER, TokenType.NUMBER)
-        and (not is_word(tokens[end - 1]) or tokens[end - 1].text.upper() in _DANGLING)
-        and tokens[end - 1].token_type != TokenType.STRING
-    ):
+    while end and not _can_end(tokens[end - 1]):
         end -= 1
     return tokens[:end]
 
