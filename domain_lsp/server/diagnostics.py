@@ -1,0 +1,131 @@
+"""Diagnostics: pushed after a short debounce on open/change, or pulled by clients that ask
+(textDocument/diagnostic). A client that pulls is never pushed to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from domain_lsp.findings import SOURCE, Finding, Severity
+from domain_lsp.server.positions import Positions
+
+if TYPE_CHECKING:
+    from domain_lsp.server.server import DomainLanguageServer
+
+DEBOUNCE_SECONDS = 0.05
+
+_SEVERITY = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFORMATION: types.DiagnosticSeverity.Information,
+    Severity.HINT: types.DiagnosticSeverity.Hint,
+}
+
+
+def to_diagnostic(finding: Finding, positions: Positions) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=positions.range(finding.start, finding.end),
+        message=finding.message,
+        severity=_SEVERITY[finding.effective_severity],
+        code=finding.code,
+        code_description=types.CodeDescription(href=finding.rule.href),
+        source=SOURCE,
+    )
+
+
+def client_pulls(ls: DomainLanguageServer) -> bool:
+    text_document = ls.client_capabilities.text_document
+    return text_document is not None and text_document.diagnostic is not None
+
+
+async def diagnostics_for(ls: DomainLanguageServer, uri: str) -> list[types.Diagnostic]:
+    analysis = await ls.analysis(uri)
+    if analysis is None or analysis.sql is None:
+        return []
+    positions = ls.positions(analysis)
+    assert positions is not None
+    return [to_diagnostic(f, positions) for f in analysis.sql.findings]
+
+
+class Publisher:
+    """Debounced pushes, one pending task per document; stale versions are never published."""
+
+    def __init__(self, ls: DomainLanguageServer) -> None:
+        self.ls = ls
+        self.pending: dict[str, asyncio.Task[None]] = {}
+
+    def schedule(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
+        if client_pulls(self.ls):
+            return
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending[uri] = asyncio.ensure_future(self._publish(uri, delay))
+
+    async def _publish(self, uri: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        document = self.ls.workspace.text_documents.get(uri)
+        if document is None:
+            return
+        version = document.version
+        diagnostics = await diagnostics_for(self.ls, uri)
+        current = self.ls.workspace.text_documents.get(uri)
+        if current is None or current.version != version:
+            return  # a newer edit arrived meanwhile; its own task publishes
+        self.ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+        self.pending.pop(uri, None)
+
+    def republish_all(self) -> None:
+        if client_pulls(self.ls):
+            self.ls.workspace_diagnostic_refresh(None)
+            return
+        for uri in list(self.ls.workspace.text_documents):
+            self.schedule(uri, delay=0)
+
+
+def register(server: DomainLanguageServer) -> None:
+    publisher = Publisher(server)
+    server.publisher = publisher  # type: ignore[attr-defined]
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: DomainLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        publisher.schedule(params.text_document.uri, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: DomainLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        publisher.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: DomainLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        if ls.state.is_schema_input(ls.path_of(params.text_document.uri)):
+            ls.state.forget_projects()
+            publisher.republish_all()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: DomainLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        task = publisher.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        ls.state.close(uri)
+        if not client_pulls(ls):
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="domain-lsp", inter_file_dependencies=True, workspace_diagnostics=False),
+    )
+    async def pull(ls: DomainLanguageServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        uri = params.text_document.uri
+        document = ls.workspace.text_documents.get(uri)
+        # Same document version and same catalog generation: the client's copy is current.
+        result_id = f"{ls.state.generation}:{document.version if document else ''}"
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        items = await diagnostics_for(ls, uri)
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)

@@ -1,0 +1,53 @@
+"""textDocument/definition: from a table, column or CTE name to where it is defined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from domain_lsp.analysis.sql.symbols import symbol_at
+from domain_lsp.server.positions import Positions, encoding_of
+from domain_lsp.text import LineIndex
+
+if TYPE_CHECKING:
+    from domain_lsp.server.server import DomainLanguageServer
+
+
+def _target_text(ls: DomainLanguageServer, uri: str) -> str | None:
+    document = ls.workspace.text_documents.get(uri)
+    if document is not None:
+        return document.source
+    try:
+        return Path(ls.path_of(uri)).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def register(server: DomainLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    async def definition(ls: DomainLanguageServer, params: types.DefinitionParams) -> list[types.Location] | None:
+        uri = params.text_document.uri
+        analysis = await ls.analysis(uri)
+        positions = ls.positions(analysis) if analysis is not None else None
+        if analysis is None or analysis.sql is None or positions is None:
+            return None
+        project = await ls.state.project_for(ls.path_of(uri))
+        symbol = symbol_at(analysis.sql, positions.offset(params.position), project.config.sql)
+        if symbol is None or symbol.location is None:
+            return None
+        location = symbol.location
+        target_uri = Path(location.path).resolve().as_uri() if location.path else uri
+        text = _target_text(ls, target_uri)
+        if text is None:
+            return None
+        lines = LineIndex(text)
+        start = lines.line_start(location.line) + location.character
+        end = (
+            start + len(symbol.name)
+            if text[start : start + len(symbol.name)].casefold() == symbol.name.casefold()
+            else start
+        )
+        target = Positions(lines, encoding_of(ls.workspace.position_encoding))
+        return [types.Location(uri=target_uri, range=target.range(start, end))]

@@ -1,0 +1,108 @@
+"""The pygls server: document sync, then one module per LSP feature registered on it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from domain_lsp import __version__
+from domain_lsp.config import ConfigError
+from domain_lsp.project import SQL_SUFFIXES
+from domain_lsp.server.positions import Positions, encoding_of
+from domain_lsp.server.state import DocumentAnalysis, ServerState
+
+log = logging.getLogger(__name__)
+
+
+class DomainLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("domain-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.state = ServerState(self.report_config_error)
+
+    # -- helpers shared by the feature modules ------------------------------------------
+    def path_of(self, uri: str) -> Path:
+        fs_path = to_fs_path(uri)
+        if fs_path:
+            return Path(fs_path)
+        root = self.state.root or Path.cwd()
+        return root / Path(uri.rsplit("/", 1)[-1] or "untitled")
+
+    def is_sql(self, uri: str) -> bool:
+        document = self.workspace.text_documents.get(uri)
+        if document is not None and document.language_id:
+            return document.language_id.lower() in ("sql", "pgsql", "plsql", "mysql", "postgres")
+        return self.path_of(uri).suffix.lower() in SQL_SUFFIXES
+
+    def positions(self, analysis: DocumentAnalysis) -> Positions | None:
+        if analysis.sql is None:
+            return None
+        return Positions(analysis.sql.lines, encoding_of(self.workspace.position_encoding))
+
+    async def analysis(self, uri: str) -> DocumentAnalysis | None:
+        """The analysis of an open document's current text (cached per version)."""
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        return await self.state.analyze(uri, self.path_of(uri), document.source, document.version, self.is_sql(uri))
+
+    def report_config_error(self, error: ConfigError) -> None:
+        self.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Error,
+                message=f"domain-lsp: invalid config, using defaults: {error}",
+            )
+        )
+        line = max((error.line or 1) - 1, 0)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=error.path.resolve().as_uri(),
+                diagnostics=[
+                    types.Diagnostic(
+                        range=types.Range(
+                            start=types.Position(line=line, character=0), end=types.Position(line=line + 1, character=0)
+                        ),
+                        message=f"{error.key}: {error.problem}" if error.key else error.problem,
+                        severity=types.DiagnosticSeverity.Error,
+                        code="config-error",
+                        source="domain-lsp",
+                    )
+                ],
+            )
+        )
+
+
+def create_server() -> DomainLanguageServer:
+    from domain_lsp.server import code_actions, commands, completion, diagnostics, hover, navigation
+
+    server = DomainLanguageServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: DomainLanguageServer, params: types.InitializeParams) -> None:
+        folders = params.workspace_folders or []
+        root = to_fs_path(folders[0].uri) if folders else (to_fs_path(params.root_uri) if params.root_uri else None)
+        ls.state.root = Path(root).resolve() if root else None
+        options: Any = params.initialization_options or {}
+        config = options.get("configPath") if isinstance(options, dict) else None
+        if isinstance(config, str) and config:
+            path = Path(config)
+            if not path.is_absolute() and ls.state.root is not None:
+                path = ls.state.root / path
+            ls.state.config_path = path
+
+    diagnostics.register(server)
+    completion.register(server)
+    hover.register(server)
+    navigation.register(server)
+    code_actions.register(server)
+    commands.register(server)
+    return server
+
+
+def serve() -> None:
+    logging.basicConfig(level=logging.WARNING, format="domain-lsp: %(levelname)s %(message)s")
+    create_server().start_io()

@@ -1,0 +1,105 @@
+"""What the server keeps between requests: one Project per config, loaded off the event loop,
+and the latest analysis of each open document (computed once per document version).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from domain_lsp.analysis.sql.document import SqlAnalysis
+from domain_lsp.config import Config, ConfigError, find_config, load_config
+from domain_lsp.project import Project
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DocumentAnalysis:
+    version: int | None
+    text: str
+    sql: SqlAnalysis | None
+
+
+class ServerState:
+    def __init__(self, on_config_error: Callable[[ConfigError], None]) -> None:
+        self.root: Path | None = None
+        self.config_path: Path | None = None
+        """An explicit config file from initializationOptions."""
+        self._projects: dict[Path, asyncio.Future[Project]] = {}
+        self._analyses: dict[str, DocumentAnalysis] = {}
+        self._on_config_error = on_config_error
+        self.config_errors: dict[Path, ConfigError] = {}
+        self._config_files: dict[Path, Path | None] = {}
+        self.generation = 0
+        """Bumped whenever config or catalog reloads; part of pull-diagnostic result ids."""
+
+    # -- projects -----------------------------------------------------------------------
+    def _config(self, path: Path) -> tuple[Path, Config]:
+        """The config governing `path` and the key its project is cached under."""
+        config_file = self._find_config(path)
+        if config_file is None:
+            root = self.root or (path if path.is_dir() else path.parent)
+            return root, Config(root=root)
+        try:
+            config = load_config(config_file)
+        except ConfigError as error:
+            self.config_errors[config_file] = error
+            self._on_config_error(error)
+            return config_file, Config(root=config_file.parent.resolve())
+        self.config_errors.pop(config_file, None)
+        return config_file, config
+
+    def _find_config(self, path: Path) -> Path | None:
+        folder = path.parent
+        if folder not in self._config_files:
+            self._config_files[folder] = self.config_path or find_config(path)
+        return self._config_files[folder]
+
+    async def project_for(self, path: Path) -> Project:
+        config_file = self._find_config(path)
+        key = config_file or self.root or path.parent
+        future = self._projects.get(key)
+        if future is None:
+            _, config = self._config(path)
+            future = asyncio.get_running_loop().run_in_executor(None, Project.load, config)
+            self._projects[key] = future
+        return await future
+
+    def forget_projects(self) -> None:
+        """Drop every loaded project so the next request reloads config and catalog."""
+        self._projects.clear()
+        self._analyses.clear()
+        self._config_files.clear()
+        self.generation += 1
+
+    def is_schema_input(self, path: Path) -> bool:
+        """Saving this file should reload the catalog: a config file or a schema source."""
+        if path.name in ("domain-lsp.toml", "pyproject.toml"):
+            return True
+        for future in self._projects.values():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                project = future.result()
+                if any(report.path.resolve() == path.resolve() for report in project.loaded.sources):
+                    return True
+        return False
+
+    # -- documents ----------------------------------------------------------------------
+    async def analyze(self, uri: str, path: Path, text: str, version: int | None, is_sql: bool) -> DocumentAnalysis:
+        cached = self._analyses.get(uri)
+        if cached is not None and cached.version == version and cached.text == text:
+            return cached
+        project = await self.project_for(path)
+        sql = project.analyze_sql(text, str(path)) if is_sql else None
+        result = DocumentAnalysis(version, text, sql)
+        self._analyses[uri] = result
+        return result
+
+    def cached(self, uri: str) -> DocumentAnalysis | None:
+        return self._analyses.get(uri)
+
+    def close(self, uri: str) -> None:
+        self._analyses.pop(uri, None)
