@@ -5,13 +5,15 @@ for code. Works on unfinished text, including an unterminated quoted identifier.
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql.dialects import get_dialect
 from domain_lsp.analysis.sql.parse import tokenize
+from domain_lsp.findings import Finding
 
 _WORD = re.compile(r"[^\W\d][\w$]*\Z")
 
@@ -76,10 +78,68 @@ def name_of(token: Token) -> str:
     return token.text
 
 
+@dataclass(slots=True)
+class _Tokenized:
+    text: str
+    dialect: str
+    tokens: list[Token]
+    """Tokens of a prefix of `text`: up to the end of the cursor's statement."""
+    starts: list[int]
+
+
+# The last tokenization. A request re-tokenizes only from the last semicolon before both the
+# cursor and the first changed character, up to the semicolon that ends the cursor's
+# statement: tokens never span a semicolon outside a string or comment, so the ones before
+# it are unchanged, and the ones after the cursor's statement are not needed.
+_last: list[_Tokenized] = []
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    low, high = 0, n
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def tokens_of(text: str, dialect: str, offset: int | None = None) -> tuple[list[Token], Finding | None]:
+    """parse.tokenize, from the previous call's tokens on; with an `offset`, only up to the
+    end of the statement around it (the error then concerns that part only)."""
+    kept: list[Token] = []
+    last = _last[0] if _last else None
+    if last is not None and last.dialect == dialect:
+        limit = min(_common_prefix(last.text, text), len(text) if offset is None else offset)
+        i = bisect.bisect_left(last.starts, limit) - 1
+        while i >= 0 and not (last.tokens[i].token_type == TokenType.SEMICOLON and last.tokens[i].end < limit):
+            i -= 1
+        kept = last.tokens[: i + 1]
+    restart = kept[-1].end + 1 if kept else 0
+    end = len(text)
+    if offset is not None and text.find(";", offset) != -1:
+        end = text.find(";", offset) + 1
+    rest, error = tokenize(text[restart:end], dialect)
+    if end < len(text) and (error is not None or not rest or rest[-1].end != end - restart - 1):
+        rest, error = tokenize(text[restart:], dialect)  # that `;` was in a string or comment
+    for token in rest:
+        token.start += restart
+        token.end += restart
+    if error is not None:
+        error = replace(error, start=error.start + restart, end=error.end + restart)
+    tokens = kept + rest
+    _last[:] = [_Tokenized(text, dialect, tokens, [t.start for t in tokens])]
+    return tokens, error
+
+
 def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
     """The cursor's surroundings, or None inside a string literal or a comment."""
     offset = max(0, min(offset, len(text)))
-    tokens, error = tokenize(text, dialect)
+    tokens, error = tokens_of(text, dialect, offset)
     open_quote: int | None = None
     quote_end = offset
     if error is not None and offset > error.start:
@@ -94,7 +154,7 @@ def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
         space = re.compile(r"\s").search(text, offset)
         quote_end = space.start() if space else len(text)
         blanked = text[:open_quote] + " " * (quote_end - open_quote) + text[quote_end:]
-        tokens, _ = tokenize(blanked, dialect)
+        tokens, _ = tokens_of(blanked, dialect, offset)
 
     # The statement around the cursor: between the semicolons on either side.
     earlier: list[list[Token]] = []
