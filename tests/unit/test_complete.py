@@ -511,7 +511,7 @@ def test_incremental_cursor_matches_a_fresh_read() -> None:
     text = "SELECT 'x;y' FROM a; SELECT o. FROM orders o; -- tail; comment\nSELECT * FROM b WHERE c = ';'"
     for offset in (text.index("o.") + 2, 5, len(text), text.index("b WHERE")):
         for edit in (text, text.replace("'x;y'", "'x;y"), text.replace("a;", "a ;")):
-            tokens_of("SELECT 1", "postgres")  # a previous text, shared prefix
+            tokens_of(text + " WHERE", "postgres", len(text))  # the previous request
             incremental = find_cursor(edit, offset, "postgres")
             tokens_of("SELECT 1", "duckdb")  # another dialect: nothing to reuse
             fresh = find_cursor(edit, offset, "postgres")
