@@ -8,13 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain_lsp.analysis.python.document import PythonAnalysis, analyze_python
 from domain_lsp.analysis.sql.document import SqlAnalysis, analyze_sql
 from domain_lsp.catalog.load import LoadedCatalog, load_catalog
+from domain_lsp.catalog.model import Catalog
 from domain_lsp.config import Config
 from domain_lsp.findings import Finding
 
 SQL_SUFFIXES = (".sql",)
-CHECKED_SUFFIXES = SQL_SUFFIXES
+PYTHON_SUFFIXES = (".py", ".pyi")
+CHECKED_SUFFIXES = SQL_SUFFIXES + PYTHON_SUFFIXES
 
 
 @dataclass
@@ -27,13 +30,19 @@ class Project:
         return cls(config, load_catalog(config))
 
     @property
-    def catalog(self):  # type: ignore[no-untyped-def]
+    def catalog(self) -> Catalog:
         return self.loaded.catalog
 
     def analyze_sql(self, text: str, path: str = "") -> SqlAnalysis:
         return analyze_sql(text, self.loaded.catalog, self.config.sql, path)
 
+    def analyze_python(self, text: str, path: str = "") -> PythonAnalysis:
+        return analyze_python(text, self.loaded.catalog, self.config.sql, path)
+
     def analyze(self, path: Path, text: str) -> list[Finding]:
-        if path.suffix.lower() in SQL_SUFFIXES:
+        suffix = path.suffix.lower()
+        if suffix in SQL_SUFFIXES:
             return self.analyze_sql(text, str(path)).findings
+        if suffix in PYTHON_SUFFIXES:
+            return self.analyze_python(text, str(path)).findings
         return []

@@ -20,13 +20,13 @@ def register(server: DomainLanguageServer) -> None:
     async def code_action(ls: DomainLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         analysis = await ls.analysis(uri)
-        positions = ls.positions(analysis) if analysis is not None else None
-        if analysis is None or analysis.sql is None or positions is None:
+        if analysis is None:
             return []
+        positions = ls.positions(analysis)
         start, end = positions.offset(params.range.start), positions.offset(params.range.end)
         document = ls.workspace.text_documents.get(uri)
         actions: list[types.CodeAction] = []
-        for finding in analysis.sql.findings:
+        for finding in analysis.findings:
             if finding.end < start or finding.start > end or not finding.fixes:
                 continue
             diagnostic = to_diagnostic(finding, positions)

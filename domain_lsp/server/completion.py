@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from domain_lsp.analysis.sql.complete import Completion, complete_sql, replace_range
-from domain_lsp.server.positions import Positions
 
 if TYPE_CHECKING:
     from domain_lsp.server.server import DomainLanguageServer
@@ -25,6 +24,7 @@ _KINDS = {
 
 
 def to_item(completion: Completion, replace: types.Range) -> types.CompletionItem:
+    new_text = completion.insert_text or completion.label
     return types.CompletionItem(
         label=completion.label,
         kind=_KINDS.get(completion.kind, types.CompletionItemKind.Text),
@@ -32,7 +32,9 @@ def to_item(completion: Completion, replace: types.Range) -> types.CompletionIte
         documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=completion.documentation)
         if completion.documentation
         else None,
-        text_edit=types.TextEdit(range=replace, new_text=completion.insert_text or completion.label),
+        text_edit=types.TextEdit(range=replace, new_text=new_text),
+        # A quoted insert replaces a typed quote: filter on what is inserted, or clients hide it.
+        filter_text=new_text if new_text != completion.label else None,
         sort_text=completion.sort_text,
     )
 
@@ -44,20 +46,18 @@ def register(server: DomainLanguageServer) -> None:
     )
     async def completion(ls: DomainLanguageServer, params: types.CompletionParams) -> types.CompletionList | None:
         uri = params.text_document.uri
-        document = ls.workspace.text_documents.get(uri)
-        if document is None or not ls.is_sql(uri):
-            return None
         analysis = await ls.analysis(uri)
-        positions = ls.positions(analysis) if analysis is not None else None
-        if positions is None:
+        if analysis is None:
+            return None
+        positions = ls.positions(analysis)
+        offset = positions.offset(params.position)
+        region = analysis.region_at(offset)
+        sql_offset = region.to_sql(offset) if region is not None else None
+        if region is None or sql_offset is None:
             return None
         project = await ls.state.project_for(ls.path_of(uri))
-        offset = positions.offset(params.position)
-        items = complete_sql(document.source, offset, project.catalog, project.config.sql)
-        replace = _replace_range(positions, document.source, offset, project.config.sql.dialect)
+        sql_text = region.analysis.text
+        items = complete_sql(sql_text, sql_offset, project.catalog, project.config.sql)
+        start, end = replace_range(sql_text, sql_offset, project.config.sql.dialect)
+        replace = positions.range(*region.to_document(start, end))
         return types.CompletionList(is_incomplete=True, items=[to_item(c, replace) for c in items])
-
-
-def _replace_range(positions: Positions, text: str, offset: int, dialect: str) -> types.Range:
-    start, end = replace_range(text, offset, dialect)
-    return positions.range(start, end)

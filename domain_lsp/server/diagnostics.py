@@ -43,11 +43,10 @@ def client_pulls(ls: DomainLanguageServer) -> bool:
 
 async def diagnostics_for(ls: DomainLanguageServer, uri: str) -> list[types.Diagnostic]:
     analysis = await ls.analysis(uri)
-    if analysis is None or analysis.sql is None:
+    if analysis is None:
         return []
     positions = ls.positions(analysis)
-    assert positions is not None
-    return [to_diagnostic(f, positions) for f in analysis.sql.findings]
+    return [to_diagnostic(f, positions) for f in analysis.findings]
 
 
 class Publisher:

@@ -1,4 +1,5 @@
-"""textDocument/hover: type, description and definition site of the name under the cursor."""
+"""textDocument/hover: type, description and definition site of the name under the cursor,
+in a .sql file or in SQL inside a Python string."""
 
 from __future__ import annotations
 
@@ -15,20 +16,24 @@ if TYPE_CHECKING:
 def register(server: DomainLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: DomainLanguageServer, params: types.HoverParams) -> types.Hover | None:
-        analysis = await ls.analysis(params.text_document.uri)
-        positions = ls.positions(analysis) if analysis is not None else None
-        if analysis is None or analysis.sql is None or positions is None:
+        uri = params.text_document.uri
+        analysis = await ls.analysis(uri)
+        if analysis is None:
             return None
-        project = await ls.state.project_for(ls.path_of(params.text_document.uri))
-        symbol = symbol_at(analysis.sql, positions.offset(params.position), project.config.sql)
-        text = (
-            describe(symbol, project.config.sql.dialect or "the default dialect", project.config.root)
-            if symbol
-            else None
-        )
-        if symbol is None or text is None:
+        positions = ls.positions(analysis)
+        offset = positions.offset(params.position)
+        region = analysis.region_at(offset)
+        sql_offset = region.to_sql(offset) if region is not None else None
+        if region is None or sql_offset is None:
+            return None
+        project = await ls.state.project_for(ls.path_of(uri))
+        symbol = symbol_at(region.analysis, sql_offset, project.config.sql)
+        if symbol is None:
+            return None
+        text = describe(symbol, project.config.sql.dialect or "the default dialect", project.config.root)
+        if text is None:
             return None
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
-            range=positions.range(symbol.start, symbol.end),
+            range=positions.range(*region.to_document(symbol.start, symbol.end)),
         )

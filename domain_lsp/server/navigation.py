@@ -30,14 +30,25 @@ def register(server: DomainLanguageServer) -> None:
     async def definition(ls: DomainLanguageServer, params: types.DefinitionParams) -> list[types.Location] | None:
         uri = params.text_document.uri
         analysis = await ls.analysis(uri)
-        positions = ls.positions(analysis) if analysis is not None else None
-        if analysis is None or analysis.sql is None or positions is None:
+        if analysis is None:
+            return None
+        offset = ls.positions(analysis).offset(params.position)
+        region = analysis.region_at(offset)
+        sql_offset = region.to_sql(offset) if region is not None else None
+        if region is None or sql_offset is None:
             return None
         project = await ls.state.project_for(ls.path_of(uri))
-        symbol = symbol_at(analysis.sql, positions.offset(params.position), project.config.sql)
+        symbol = symbol_at(region.analysis, sql_offset, project.config.sql)
         if symbol is None or symbol.location is None:
             return None
         location = symbol.location
+        if not location.path or (region.embedded is not None and location.path == str(ls.path_of(uri))):
+            if region.embedded is not None:
+                # A CTE inside the same Python string: its position is in the SQL text.
+                sql_lines = region.analysis.lines
+                start = sql_lines.line_start(location.line) + location.character
+                doc_start, doc_end = region.to_document(start, start + len(symbol.name))
+                return [types.Location(uri=uri, range=ls.positions(analysis).range(doc_start, doc_end))]
         target_uri = Path(location.path).resolve().as_uri() if location.path else uri
         text = _target_text(ls, target_uri)
         if text is None:

@@ -12,11 +12,15 @@ from pygls.uris import to_fs_path
 
 from domain_lsp import __version__
 from domain_lsp.config import ConfigError
-from domain_lsp.project import SQL_SUFFIXES
+from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES
 from domain_lsp.server.positions import Positions, encoding_of
 from domain_lsp.server.state import DocumentAnalysis, ServerState
 
 log = logging.getLogger(__name__)
+
+SQL_LANGUAGE_IDS = frozenset(
+    {"sql", "pgsql", "plpgsql", "postgres", "mysql", "plsql", "sqlite", "duckdb", "bigquery", "snowflake"}
+)
 
 
 class DomainLanguageServer(LanguageServer):
@@ -32,23 +36,27 @@ class DomainLanguageServer(LanguageServer):
         root = self.state.root or Path.cwd()
         return root / Path(uri.rsplit("/", 1)[-1] or "untitled")
 
-    def is_sql(self, uri: str) -> bool:
+    def language(self, uri: str) -> str:
+        """ "sql", "python" or "" from the client's language id, else the file's suffix."""
         document = self.workspace.text_documents.get(uri)
-        if document is not None and document.language_id:
-            return document.language_id.lower() in ("sql", "pgsql", "plsql", "mysql", "postgres")
-        return self.path_of(uri).suffix.lower() in SQL_SUFFIXES
+        language_id = (document.language_id or "").lower() if document is not None else ""
+        if language_id in SQL_LANGUAGE_IDS:
+            return "sql"
+        if language_id == "python":
+            return "python"
+        suffix = self.path_of(uri).suffix.lower()
+        return "sql" if suffix in SQL_SUFFIXES else "python" if suffix in PYTHON_SUFFIXES else ""
 
-    def positions(self, analysis: DocumentAnalysis) -> Positions | None:
-        if analysis.sql is None:
-            return None
-        return Positions(analysis.sql.lines, encoding_of(self.workspace.position_encoding))
+    def positions(self, analysis: DocumentAnalysis) -> Positions:
+        return Positions(analysis.lines, encoding_of(self.workspace.position_encoding))
 
     async def analysis(self, uri: str) -> DocumentAnalysis | None:
         """The analysis of an open document's current text (cached per version)."""
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
-        return await self.state.analyze(uri, self.path_of(uri), document.source, document.version, self.is_sql(uri))
+        path = self.path_of(uri)
+        return await self.state.analyze(uri, path, document.source, document.version, self.language(uri))
 
     def report_config_error(self, error: ConfigError) -> None:
         self.window_show_message(

@@ -10,9 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain_lsp.analysis.python.document import PythonAnalysis
+from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.analysis.sql.document import SqlAnalysis
 from domain_lsp.config import Config, ConfigError, find_config, load_config
+from domain_lsp.findings import Finding
 from domain_lsp.project import Project
+from domain_lsp.text import LineIndex
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +25,28 @@ log = logging.getLogger(__name__)
 class DocumentAnalysis:
     version: int | None
     text: str
-    sql: SqlAnalysis | None
+    sql: SqlAnalysis | None = None
+    python: PythonAnalysis | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        if self.sql is not None:
+            return self.sql.findings
+        return self.python.findings if self.python is not None else []
+
+    @property
+    def lines(self) -> LineIndex:
+        if self.sql is not None:
+            return self.sql.lines
+        if self.python is not None:
+            return self.python.lines
+        return LineIndex(self.text)
+
+    def region_at(self, offset: int) -> SqlRegion | None:
+        """The SQL under the cursor: the whole .sql document, or the Python string it is in."""
+        if self.sql is not None:
+            return SqlRegion(self.sql)
+        return self.python.region_at(offset) if self.python is not None else None
 
 
 class ServerState:
@@ -88,13 +113,17 @@ class ServerState:
         return False
 
     # -- documents ----------------------------------------------------------------------
-    async def analyze(self, uri: str, path: Path, text: str, version: int | None, is_sql: bool) -> DocumentAnalysis:
+    async def analyze(self, uri: str, path: Path, text: str, version: int | None, language: str) -> DocumentAnalysis:
         cached = self._analyses.get(uri)
         if cached is not None and cached.version == version and cached.text == text:
             return cached
         project = await self.project_for(path)
-        sql = project.analyze_sql(text, str(path)) if is_sql else None
-        result = DocumentAnalysis(version, text, sql)
+        if language == "sql":
+            result = DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)))
+        elif language == "python":
+            result = DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)))
+        else:
+            result = DocumentAnalysis(version, text)
         self._analyses[uri] = result
         return result
 

@@ -29,8 +29,9 @@ def test_example_reports_the_assistant_mistakes_at_their_tokens(example_workspac
     assert (path, 5, 5, "unknown-table") in found  # customers
     assert (path, 7, 21, "unknown-function") in found  # DATEADD
     assert (path, 15, 7, "ambiguous-column") in found  # customer_id
-    # The correct queries and the schema get nothing.
-    assert {d["path"] for d in report["diagnostics"]} == {path}
+    assert ("pipelines/churn_export.py", 24, 30, "unknown-column") in found  # SQL in a Python string
+    # The correct queries, the schema and the correct Python string get nothing.
+    assert {d["path"] for d in report["diagnostics"]} == {path, "pipelines/churn_export.py"}
 
 
 def test_text_output_shows_location_code_and_marker(example_workspace: Path) -> None:

@@ -78,7 +78,8 @@ def _identifier(
             if parent.table:
                 owners = [sources[key(parent.table)]] if key(parent.table) in sources else []
             else:
-                owners = [t for t in dict.fromkeys(sources.values()) if t.column(parent.name) is not None]
+                distinct = {id(t): t for t in sources.values()}.values()
+                owners = [t for t in distinct if t.column(parent.name) is not None]
             if len(owners) == 1:
                 column = owners[0].column(parent.name)
                 if column is not None:

@@ -1,0 +1,97 @@
+"""SQL inside Python strings: found in the right calls, decoded, and mapped back exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain_lsp.analysis.python.document import analyze_python
+from domain_lsp.analysis.python.embedded_sql import PLACEHOLDER, find_embedded_sql
+from domain_lsp.catalog.model import Catalog, Column, Table
+from domain_lsp.config import SqlSettings
+
+
+def catalog() -> Catalog:
+    result = Catalog()
+    orders = Table("orders", "sales")
+    for name in ("order_id", "status", "ordered_at"):
+        orders.add_column(Column(name))
+    result.add_table(orders)
+    return result
+
+
+SETTINGS = SqlSettings(dialect="postgres")
+
+
+def findings(source: str) -> list[tuple[str, str]]:
+    """(code, the exact source text each finding covers)."""
+    analysis = analyze_python(source, catalog(), SETTINGS)
+    return [(f.code, source[f.start : f.end]) for f in analysis.findings]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'cur.execute("SELECT statuz FROM orders")',
+        "cur.execute('SELECT statuz FROM orders')",
+        'cur.execute("""\n    SELECT statuz\n    FROM orders\n""")',
+        "cur.execute('''SELECT statuz FROM orders''')",
+        "cur.execute(r\"SELECT statuz FROM orders WHERE status ~ '\\d+'\")",
+        "cur.execute(\"SELECT '\\u00e9', statuz FROM orders\")",
+        "cur.execute(\"SELECT '\\t',\\n statuz FROM orders\")",
+        'cur.execute("SELECT order_id, "\n            "statuz "  # a comment\n            "FROM orders")',
+        'cur.execute(f"SELECT statuz FROM orders WHERE order_id = {order_id}")',
+        'pd.read_sql("SELECT statuz FROM orders", conn)',
+        'pd.read_sql_query("SELECT statuz FROM orders", conn)',
+        'session.execute(text("SELECT statuz FROM orders"))',
+        'con.sql("SELECT statuz FROM orders")',
+        'cur.executemany("SELECT statuz FROM orders", rows)',
+        'x = "é𝄞"; cur.execute("SELECT \'𝄞\', statuz FROM orders")',
+    ],
+)
+def test_unknown_column_lands_on_the_source_token(source: str) -> None:
+    assert findings(source) == [("unknown-column", "statuz")]
+
+
+def test_escape_inside_the_token_is_covered_whole() -> None:
+    # `stat\x75z` is `statuz` once decoded; the range covers the escape as written.
+    assert findings('cur.execute("SELECT stat\\x75z FROM orders")') == [("unknown-column", "stat\\x75z")]
+
+
+def test_other_calls_and_non_literals_are_not_sql() -> None:
+    source = 'print("SELECT statuz FROM orders")\ncur.execute(query)\ncur.execute(b"SELECT statuz FROM orders")\n'
+    assert find_embedded_sql(source) == []
+
+
+def test_fstring_fields_are_opaque() -> None:
+    source = 'cur.execute(f"SELECT {column} FROM {table} WHERE a = {{literal braces}}")'
+    (embedded,) = find_embedded_sql(source)
+    assert embedded.text == f"SELECT {PLACEHOLDER} FROM {PLACEHOLDER} WHERE a = {{literal braces}}"
+    # Nothing about the fields is reported: they can be any name or expression.
+    assert findings(source) == []
+
+
+def test_unparseable_python_yields_nothing_and_does_not_raise() -> None:
+    assert findings('cur.execute("SELECT statuz FROM orders"') == []
+
+
+def test_quick_fix_maps_into_the_python_source() -> None:
+    source = 'cur.execute("SELECT statuz FROM orders")'
+    (finding,) = analyze_python(source, catalog(), SETTINGS).findings
+    (fix,) = [f for f in finding.fixes if f.new_text == "status"]
+    assert source[: fix.start] + fix.new_text + source[fix.end :] == 'cur.execute("SELECT status FROM orders")'
+
+
+def test_suppression_comment_on_the_python_line() -> None:
+    assert findings('cur.execute("SELECT statuz FROM orders")  # domain-lsp: ignore[unknown-column]') == []
+
+
+def test_region_maps_cursor_offsets_both_ways() -> None:
+    source = 'cur.execute("SELECT o. FROM orders o")'
+    analysis = analyze_python(source, catalog(), SETTINGS)
+    cursor = source.index("o. FROM") + 2
+    region = analysis.region_at(cursor)
+    assert region is not None and region.embedded is not None
+    sql_offset = region.to_sql(cursor)
+    assert sql_offset is not None
+    assert region.analysis.text[:sql_offset] == "SELECT o."
+    assert region.to_document(sql_offset - 2, sql_offset) == (cursor - 2, cursor)
