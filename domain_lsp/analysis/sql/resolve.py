@@ -75,7 +75,10 @@ class Context:
     dialect: str = ""
     search_path: tuple[str, ...] = ()
     text: str = ""
-    _tables: dict[int, Resolution] = field(default_factory=dict)
+    _tables: dict[int, tuple[exp.Table, Resolution]] = field(default_factory=dict)
+    _columns: dict[int, tuple[object, list[str] | None, frozenset[str]]] = field(default_factory=dict)
+    """Per FROM item (Table node or Scope): its column names and their keys. The item itself is
+    kept in the value so that its id cannot be reused by another object while cached."""
 
     def identifier_text(self, start: int, end: int) -> str:
         return self.text[start:end]
@@ -88,8 +91,14 @@ class Context:
     def resolve_table(self, node: exp.Table) -> Resolution:
         cached = self._tables.get(id(node))
         if cached is None:
-            cached = self._tables[id(node)] = self._resolve_table(node)
-        return cached
+            cached = self._tables[id(node)] = (node, self._resolve_table(node))
+        return cached[1]
+
+    def column_keys(self, source: exp.Expr | Scope) -> frozenset[str] | None:
+        """Case-folded column names of a FROM item, or None when they cannot be known."""
+        if source_columns(source, self) is None:
+            return None
+        return self._columns[id(source)][2]
 
     def _resolve_table(self, node: exp.Table) -> Resolution:
         name, schema, database = node.name, node.db, node.catalog
@@ -224,7 +233,19 @@ def alias_columns(node: exp.Expr | None) -> list[str] | None:
 
 
 def source_columns(source: exp.Expr | Scope, ctx: Context, seen: frozenset[int] = frozenset()) -> list[str] | None:
-    """The column names a FROM item provides, or None when they cannot be known."""
+    """The column names a FROM item provides, or None when they cannot be known (cached)."""
+    cached = ctx._columns.get(id(source))
+    if cached is not None:
+        return cached[1]
+    if isinstance(source, Scope) and id(source) in seen:
+        return None  # a recursive reference: not cached, the outer computation decides
+    columns = _source_columns(source, ctx, seen)
+    keys = frozenset(key(c) for c in columns) if columns is not None else frozenset()
+    ctx._columns[id(source)] = (source, columns, keys)
+    return columns
+
+
+def _source_columns(source: exp.Expr | Scope, ctx: Context, seen: frozenset[int]) -> list[str] | None:
     if isinstance(source, Scope):
         return scope_outputs(source, ctx, seen)
     if isinstance(source, exp.Table):
@@ -238,8 +259,6 @@ def source_columns(source: exp.Expr | Scope, ctx: Context, seen: frozenset[int] 
 
 def scope_outputs(scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()) -> list[str] | None:
     """The output column names of a derived table, CTE or set operation."""
-    if id(scope) in seen:
-        return None
     seen = seen | {id(scope)}
     expression = scope.expression
     named = alias_columns(expression.parent) if isinstance(expression.parent, (exp.Subquery, exp.CTE)) else None
@@ -248,11 +267,11 @@ def scope_outputs(scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()
     if named is not None:
         return named
     if isinstance(expression, exp.SetOperation):
-        return scope_outputs(scope.set_operation_scopes[0], ctx, seen) if scope.set_operation_scopes else None
+        return source_columns(scope.set_operation_scopes[0], ctx, seen) if scope.set_operation_scopes else None
     if isinstance(expression, exp.Lateral) and isinstance(expression.this, exp.Subquery):
         body = expression.this.unnest()
         inner = next((s for s in scope.subquery_scopes if s.expression is body), None)
-        return scope_outputs(inner, ctx, seen) if inner is not None else None
+        return source_columns(inner, ctx, seen) if inner is not None else None
     if isinstance(expression, exp.Select):
         return select_outputs(expression, scope, ctx, seen)
     return None
@@ -297,7 +316,7 @@ def query_outputs(query: exp.Expr, ctx: Context) -> list[str] | None:
         scopes = traverse_scope(query)
     except Exception:
         return None
-    return scope_outputs(scopes[-1], ctx) if scopes else None
+    return source_columns(scopes[-1], ctx) if scopes else None
 
 
 # -- checking ------------------------------------------------------------------------------------
@@ -409,20 +428,21 @@ class StatementChecker:
                 return  # struct_column.field
             self.report(self._unknown_qualifier(column, scope))
             return
-        columns = source_columns(source, self.ctx)
-        if columns is None or key(column.name) in self.pseudo:
+        keys = self.ctx.column_keys(source)
+        if keys is None or key(column.name) in self.pseudo:
             return
-        if key(column.name) not in {key(c) for c in columns}:
+        if key(column.name) not in keys:
+            columns = source_columns(source, self.ctx) or []
             self.report(self._unknown_column(column, columns, f"`{column.table}`"))
 
     def check_unqualified(self, column: exp.Column, scope: Scope) -> None:
         name = key(column.name)
         if name in self.pseudo or self._is_special(column):
             return
-        suggestions: list[str] = []
+        outputs: list[str] | None = None
         current: Scope | None = scope
         while current is not None:
-            found, open_sources, known = self._lookup(name, current)
+            found, open_sources = self._lookup(name, current)
             if len(found) > 1 and not self._merged(name, current):
                 self.report(self._ambiguous(column, found))
                 return
@@ -431,38 +451,39 @@ class StatementChecker:
             if self._is_output_alias(name, current) or name in {key(n) for n in self.visible(current)}:
                 return
             if isinstance(current.expression, exp.SetOperation):
-                outputs = scope_outputs(current, self.ctx)
-                if outputs is None or name in {key(o) for o in outputs}:
+                keys = self.ctx.column_keys(current)
+                if keys is None or name in keys:
                     return
-                known = outputs
-            if current is scope:
-                suggestions = known
+                if current is scope:
+                    outputs = source_columns(current, self.ctx)
             current = self.outer(current)
         if self.ctx.dialect == "sqlite" and column.this.quoted:
             return  # SQLite reads a double-quoted name that matches no column as a string
         if not scope.selected_sources and not isinstance(scope.expression, exp.SetOperation) and scope.parent is None:
             return  # SELECT without FROM: nothing to resolve against
+        suggestions = outputs if outputs is not None else self._known_columns(scope)
         self.report(self._unknown_column(column, suggestions, None))
 
-    def _lookup(self, name: str, scope: Scope) -> tuple[list[str], bool, list[str]]:
-        """Sources of `scope` that have column `name`, whether any source is opaque, all names."""
+    def _lookup(self, name: str, scope: Scope) -> tuple[list[str], bool]:
+        """Sources of `scope` that have column `name`, and whether any source is opaque."""
         found: list[str] = []
         open_sources = False
-        known: list[str] = []
         for alias, (_, source) in scope.selected_sources.items():
-            columns = source_columns(source, self.ctx)
-            if columns is None:
+            keys = self.ctx.column_keys(source)
+            if keys is None:
                 open_sources = True
-                continue
-            known.extend(columns)
-            if name in {key(c) for c in columns}:
+            elif name in keys:
                 found.append(alias)
         if not found and not open_sources:
-            for alias, (_, source) in self._semi_sources(scope).items():
-                columns = source_columns(source, self.ctx)
-                if columns is None or name in {key(c) for c in columns}:
-                    return [alias], columns is None, known
-        return found, open_sources, known
+            for alias, (_, semi) in self._semi_sources(scope).items():
+                keys = self.ctx.column_keys(semi)
+                if keys is None or name in keys:
+                    return [alias], keys is None
+        return found, open_sources
+
+    def _known_columns(self, scope: Scope) -> list[str]:
+        """Every column the scope's FROM items provide: the pool for suggestions."""
+        return [c for _, source in scope.selected_sources.values() for c in source_columns(source, self.ctx) or []]
 
     def _semi_sources(self, scope: Scope) -> dict[str, tuple[exp.Expr, exp.Expr | Scope]]:
         """SEMI/ANTI joined items: their ON clause reads them, but they add no output columns,
@@ -480,8 +501,9 @@ class StatementChecker:
 
     def visible(self, scope: Scope) -> dict[str, tuple[exp.Expr, exp.Expr | Scope]]:
         """FROM items whose names the scope's expressions may use."""
-        semi = self._semi_sources(scope)
-        return {**scope.selected_sources, **semi} if semi else scope.selected_sources
+        selected: dict[str, tuple[exp.Expr, exp.Expr | Scope]] = dict(scope.selected_sources)
+        selected.update(self._semi_sources(scope))
+        return selected
 
     def _merged(self, name: str, scope: Scope) -> bool:
         """USING (name) or a NATURAL join merges same-named columns into one."""
@@ -536,7 +558,7 @@ class StatementChecker:
     def _visible_column(self, name: str, scope: Scope) -> bool:
         current: Scope | None = scope
         while current is not None:
-            found, open_sources, _ = self._lookup(key(name), current)
+            found, open_sources = self._lookup(key(name), current)
             if found or open_sources:
                 return True
             current = self.outer(current)
