@@ -24,7 +24,12 @@ TOOL_TABLE = ("tool", "domain-lsp")
 VCS_MARKERS = (".git", ".hg", ".svn")
 
 # The accepted keys, by table; the docs (docs/configuration.md) describe each one.
-KEYS: dict[str, tuple[str, ...]] = {"": ("sql",), "sql": ("dialect", "schemas", "search_path")}
+KEYS: dict[str, tuple[str, ...]] = {
+    "": ("sql", "packages", "python"),
+    "sql": ("dialect", "schemas", "search_path"),
+    "packages": ("inventory", "allow", "deny", "index"),
+    "python": ("environment",),
+}
 
 
 class ConfigError(Exception):
@@ -49,12 +54,32 @@ class SqlSettings:
 
 
 @dataclass(frozen=True)
+class PackageSettings:
+    inventory: tuple[str, ...] | None = None
+    """Globs of requirements/pyproject/lock files relative to the config file; None discovers them."""
+    allow: tuple[str, ...] = ()
+    """Extra top-level modules that are always fine (internal tools, vendored code)."""
+    deny: tuple[tuple[str, str], ...] = ()
+    """(package or module, reason) pairs the team has banned."""
+    index: str | None = None
+    """The team's package index (PEP 503/691 simple API URL)."""
+
+
+@dataclass(frozen=True)
+class PythonSettings:
+    environment: str | None = None
+    """Interpreter or virtual environment whose installed packages count; None discovers it."""
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     """The folder that relative paths and globs start from."""
     path: Path | None = None
     """The file the settings came from; None for the defaults."""
     sql: SqlSettings = field(default_factory=SqlSettings)
+    packages: PackageSettings = field(default_factory=PackageSettings)
+    python: PythonSettings = field(default_factory=PythonSettings)
 
 
 def dialect_names() -> list[str]:
@@ -231,6 +256,10 @@ class _Validator:
         sql = self.table(document.get("sql", {}), "sql")
         self.check_keys(sql, "sql")
         schemas = self.strings(sql["schemas"], "sql.schemas") if "schemas" in sql else None
+        packages = self.table(document.get("packages", {}), "packages")
+        self.check_keys(packages, "packages")
+        python = self.table(document.get("python", {}), "python")
+        self.check_keys(python, "python")
         return Config(
             root=self.path.parent.resolve(),
             path=self.path.resolve(),
@@ -239,7 +268,29 @@ class _Validator:
                 schemas=schemas,
                 search_path=self.strings(sql.get("search_path", []), "sql.search_path"),
             ),
+            packages=PackageSettings(
+                inventory=self.strings(packages["inventory"], "packages.inventory")
+                if "inventory" in packages
+                else None,
+                allow=self.strings(packages.get("allow", []), "packages.allow"),
+                deny=self.deny(packages.get("deny", {})),
+                index=self.string(packages["index"], "packages.index").strip() or None if "index" in packages else None,
+            ),
+            python=PythonSettings(
+                environment=self.string(python["environment"], "python.environment").strip() or None
+                if "environment" in python
+                else None,
+            ),
         )
+
+    def deny(self, value: Any) -> tuple[tuple[str, str], ...]:
+        """`deny = { requests = "use httpx" }`, or a list of names without reasons."""
+        if isinstance(value, list):
+            return tuple((name, "") for name in self.strings(value, "packages.deny"))
+        table = self.table(value, "packages.deny")
+        for name, reason in table.items():
+            self.string(reason, f"packages.deny.{name}")
+        return tuple((name, reason) for name, reason in table.items())
 
 
 def _kind(value: Any) -> str:
