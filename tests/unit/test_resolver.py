@@ -18,7 +18,7 @@ from domain_lsp.catalog.sources.ddl import load_ddl
 from domain_lsp.config import SqlSettings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "resolver"
-DIALECTS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+FOLDERS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 CASE = re.compile(r"^-- case:\s*(.+?)\s*$", re.MULTILINE)
 EXPECT = re.compile(r"^-- expect:\s*(\S+)\s+(\S+)(?:\s+#(\d+))?\s*$")
@@ -26,18 +26,19 @@ EXPECT = re.compile(r"^-- expect:\s*(\S+)\s+(\S+)(?:\s+#(\d+))?\s*$")
 
 @dataclass(frozen=True)
 class Case:
-    dialect: str
+    folder: str
+    """The fixture folder: its schema.sql gives the catalog and the dialect."""
     name: str
     text: str
     expected: tuple[tuple[str, int, int], ...]
     """(code, start, end) per annotated finding, offsets into `text`."""
 
 
-def load_cases(path: Path, dialect: str) -> list[Case]:
-    return parse_cases(path.read_text(encoding="utf-8"), dialect)
+def load_cases(path: Path, folder: str) -> list[Case]:
+    return parse_cases(path.read_text(encoding="utf-8"), folder)
 
 
-def parse_cases(source: str, dialect: str) -> list[Case]:
+def parse_cases(source: str, folder: str) -> list[Case]:
     starts = [m.start() for m in CASE.finditer(source)]
     cases = []
     for begin, end in zip(starts, [*starts[1:], len(source)], strict=True):
@@ -55,7 +56,7 @@ def parse_cases(source: str, dialect: str) -> list[Case]:
             if match is not None:
                 code, token, n = match.group(1), match.group(2), int(match.group(3) or 1)
                 expected.append(_locate(text, body_at, code, token, n))
-        cases.append(Case(dialect, CASE.match(text).group(1), text, tuple(expected)))  # type: ignore[union-attr]
+        cases.append(Case(folder, CASE.match(text).group(1), text, tuple(expected)))  # type: ignore[union-attr]
     return cases
 
 
@@ -68,9 +69,11 @@ def _locate(text: str, body_at: int, code: str, token: str, occurrence: int) -> 
     return code, found.start(), found.end()
 
 
-def load_catalog(dialect: str) -> tuple[Catalog, SqlSettings]:
-    path = FIXTURES / dialect / "schema.sql"
+def load_catalog(folder: str) -> tuple[Catalog, SqlSettings]:
+    path = FIXTURES / folder / "schema.sql"
     text = path.read_text(encoding="utf-8")
+    named = re.search(r"^-- dialect:\s*(\S+)", text, re.MULTILINE)
+    dialect = named.group(1) if named else folder
     search = re.search(r"^-- search_path:(.*)$", text, re.MULTILINE)
     search_path = tuple(s.strip() for s in search.group(1).split(",") if s.strip()) if search else ()
     catalog = Catalog()
@@ -84,18 +87,18 @@ def load_catalog(dialect: str) -> tuple[Catalog, SqlSettings]:
 _CATALOGS: dict[str, tuple[Catalog, SqlSettings]] = {}
 
 
-def catalog_for(dialect: str) -> tuple[Catalog, SqlSettings]:
-    if dialect not in _CATALOGS:
-        _CATALOGS[dialect] = load_catalog(dialect)
-    return _CATALOGS[dialect]
+def catalog_for(folder: str) -> tuple[Catalog, SqlSettings]:
+    if folder not in _CATALOGS:
+        _CATALOGS[folder] = load_catalog(folder)
+    return _CATALOGS[folder]
 
 
 def _cases(kind: str) -> list[Case]:
     cases: list[Case] = []
-    for dialect in DIALECTS:
-        path = FIXTURES / dialect / f"{kind}.sql"
+    for folder in FOLDERS:
+        path = FIXTURES / folder / f"{kind}.sql"
         if path.is_file():
-            cases.extend(load_cases(path, dialect))
+            cases.extend(load_cases(path, folder))
     return cases
 
 
@@ -107,18 +110,18 @@ def _describe(case: Case, findings: list[tuple[str, int, int]]) -> list[str]:
     return [f"{code} `{case.text[start:end]}` @{start}" for code, start, end in findings]
 
 
-@pytest.mark.parametrize("case", VALID, ids=[f"{c.dialect}:{c.name}" for c in VALID])
+@pytest.mark.parametrize("case", VALID, ids=[f"{c.folder}:{c.name}" for c in VALID])
 def test_valid_sql_has_no_findings(case: Case) -> None:
-    catalog, settings = catalog_for(case.dialect)
+    catalog, settings = catalog_for(case.folder)
     findings = analyze_sql(case.text, catalog, settings).findings
     got = [(f.code, f.start, f.end) for f in findings]
     assert got == [], _describe(case, got) + [f.message for f in findings]
 
 
-@pytest.mark.parametrize("case", FAULTY, ids=[f"{c.dialect}:{c.name}" for c in FAULTY])
+@pytest.mark.parametrize("case", FAULTY, ids=[f"{c.folder}:{c.name}" for c in FAULTY])
 def test_faulty_sql_reports_exactly_the_mistakes(case: Case) -> None:
     assert case.expected, "a faulty case needs at least one `-- expect:` line"
-    catalog, settings = catalog_for(case.dialect)
+    catalog, settings = catalog_for(case.folder)
     findings = analyze_sql(case.text, catalog, settings).findings
     got = sorted((f.code, f.start, f.end) for f in findings)
     assert got == sorted(case.expected), {
@@ -132,7 +135,7 @@ def test_corpus_is_large_enough() -> None:
     """The corpus is the specification; keep it from silently shrinking."""
     assert len(VALID) >= 150
     assert len(FAULTY) >= 80
-    assert set(DIALECTS) >= {"postgres", "duckdb", "bigquery", "snowflake", "sqlite"}
+    assert set(FOLDERS) >= {"postgres", "duckdb", "bigquery", "snowflake", "sqlite"}
 
 
 def test_loader_locates_the_nth_occurrence() -> None:

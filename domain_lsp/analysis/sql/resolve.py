@@ -413,13 +413,34 @@ class StatementChecker:
         if not column.name or not isinstance(column.this, exp.Identifier):
             return
         if column.args.get("db"):
-            return  # schema.table.column or a struct path: too many readings to judge
+            self.check_schema_qualified(column, scope)
+            return
         if column.table and self._bound_variable(column.table, column):
             return  # x.field where x is a lambda or comprehension variable
         if column.table:
             self.check_qualified(column, scope)
         else:
             self.check_unqualified(column, scope)
+
+    def check_schema_qualified(self, column: exp.Column, scope: Scope) -> None:
+        """schema.table.column: checked only where it cannot be a struct path, and only against an
+        unaliased FROM item of exactly that schema and table; anything else is left alone."""
+        if column.args.get("catalog") or self.ctx.dialect in STRUCT_DIALECTS:
+            return
+        current: Scope | None = scope
+        while current is not None:
+            for alias, (node, source) in self.visible(current).items():
+                if (
+                    isinstance(node, exp.Table)
+                    and key(alias) == key(node.name) == key(column.table)
+                    and key(node.db) == key(column.args["db"].name)
+                ):
+                    keys = self.ctx.column_keys(source)
+                    if keys is not None and key(column.name) not in keys and key(column.name) not in self.pseudo:
+                        columns = source_columns(source, self.ctx) or []
+                        self.report(self._unknown_column(column, columns, f"`{node.db}.{node.name}`"))
+                    return
+            current = self.outer(current)
 
     def check_qualified(self, column: exp.Column, scope: Scope) -> None:
         source = self.find_source(column.table, scope)
