@@ -149,8 +149,8 @@ def run_check(paths: list[Path], config_path: Path | None = None) -> CheckRun:
             by_path[extra.path.resolve()] = extra
             checked.append(extra)
             continue
-        # A schema file that is also checked already shows its syntax errors; skip repeats.
-        taken = {f.start for f in match.findings if f.code == "syntax-error"}
+        # A schema file that is also checked already shows its syntax and encoding problems.
+        taken = {f.start for f in match.findings if f.code in ("syntax-error", "file-error")}
         match.findings.extend(f for f in extra.findings if f.start not in taken and f not in match.findings)
     for item in checked:
         item.findings.sort(key=lambda f: (f.start, f.end, f.code))

@@ -235,11 +235,15 @@ def test_broken_sources_are_warnings_and_the_rest_still_loads(tmp_path: Path) ->
     assert "schema glob `missing/*.sql` matches no file" in by_path["domain-lsp.toml"]["message"]
 
 
-def test_a_checked_schema_file_reports_its_syntax_error_once(tmp_path: Path) -> None:
+def test_a_checked_schema_file_reports_its_problems_once(tmp_path: Path) -> None:
     write(tmp_path / "schema.sql", "CREATE TABLE t (a int);\nCREATE TABLE (;\n")
+    write(tmp_path / "latin1.sql", "CREATE TABLE caf\xe9 (a int);\n".encode("latin-1"))
     code, items = diagnostics(tmp_path)
     assert code == 1
-    assert [d["code"] for d in items] == ["syntax-error"]
+    assert sorted((d["path"], d["code"]) for d in items) == [
+        ("latin1.sql", "file-error"),
+        ("schema.sql", "syntax-error"),
+    ]
 
 
 # -- walking folders -----------------------------------------------------------------------------
