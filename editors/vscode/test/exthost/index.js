@@ -1,0 +1,171 @@
+// Runs inside the real VS Code extension host (loaded through the `extensionTestsPath` payload);
+// VS Code calls run() and reports its outcome to the driver. Uses only the `vscode` API.
+// The workspace is a throwaway copy of examples/warehouse: this test edits it.
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs/promises');
+const path = require('node:path');
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'domain-lsp.domain-lsp';
+const WAIT_MS = 30_000;
+
+async function waitFor(what, probe, ms = WAIT_MS) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const codeOf = (d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+const describe = (d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.character} ${codeOf(d)} ${d.message}`;
+const root = () => vscode.workspace.workspaceFolders[0].uri;
+
+async function open(relative) {
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root(), relative));
+  await vscode.window.showTextDocument(document, { preview: false });
+  return document;
+}
+
+function findingAt(diagnostics, line, character, code) {
+  return diagnostics.find((d) => d.range.start.line === line && d.range.start.character === character && codeOf(d) === code);
+}
+
+const FIRST = 'the server starts with the configured interpreter';
+const tests = {
+  async [FIRST](api) {
+    const status = await api.ready();
+    assert.equal(status.state, 'running', `server state: ${JSON.stringify(status)}`);
+    assert.equal(status.interpreter.source, 'setting');
+    assert.match(status.version, /^\d+\.\d+/);
+  },
+
+  async 'diagnostics land on the offending tokens'() {
+    const document = await open('reports/ai_churn_report.sql');
+    const diagnostics = await waitFor('diagnostics of ai_churn_report.sql', () => {
+      const found = vscode.languages.getDiagnostics(document.uri);
+      return findingAt(found, 5, 5, 'unknown-table') ? found : null;
+    });
+    console.log(`E2E diagnostics:\n  ${diagnostics.map(describe).join('\n  ')}`);
+    for (const d of diagnostics) assert.equal(d.source, 'domain-lsp');
+    // `o.order_date` on line 4: the column, not the whole expression, is underlined.
+    const column = findingAt(diagnostics, 3, 9, 'unknown-column');
+    assert.ok(column, 'no unknown-column at o.order_date');
+    assert.equal(column.range.end.character, 19);
+    assert.equal(column.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(column.message, /order_date/);
+    assert.match(String(column.code.target), /rules\.md#unknown-column$/);
+    assert.ok(findingAt(diagnostics, 4, 7, 'unknown-function'), 'no unknown-function at NVL');
+  },
+
+  async 'valid SQL gets no diagnostics, an edit gets exactly its own'() {
+    const document = await open('queries/monthly_revenue.sql');
+    const lastLine = document.lineCount;
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(document.uri, document.lineAt(document.lineCount - 1).range.end, '\nSELECT nope FROM orders;\n');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const diagnostics = await waitFor('a diagnostic for the added line', () => {
+      const found = vscode.languages.getDiagnostics(document.uri);
+      return found.length ? found : null;
+    });
+    assert.deepEqual(diagnostics.map(describe), [`${lastLine}:7-11 unknown-column ${diagnostics[0].message}`]);
+  },
+
+  async 'completion offers the columns of the aliased table'() {
+    const file = path.join(root().fsPath, 'queries', 'scratch.sql');
+    await fs.writeFile(file, 'SELECT o. FROM sales.orders o;\n');
+    const document = await open('queries/scratch.sql');
+    const list = await vscode.commands.executeCommand(
+      'vscode.executeCompletionItemProvider',
+      document.uri,
+      new vscode.Position(0, 9),
+    );
+    const labels = list.items.map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
+    console.log(`E2E completion: ${labels.slice(0, 20).join(', ')}`);
+    for (const column of ['order_id', 'customer_id', 'ordered_at', 'status', 'channel']) {
+      assert.ok(labels.includes(column), `completion lacks ${column}`);
+    }
+    assert.ok(!labels.includes('order_date'), 'completion offers a column orders does not have');
+  },
+
+  async 'Reload Catalog picks up a schema changed on disk'() {
+    const report = await open('reports/ai_churn_report.sql');
+    const schema = path.join(root().fsPath, 'schema', '02_sales.sql');
+    await fs.appendFile(schema, '\nCREATE TABLE sales.customers (id bigint, customer_name text, email text);\n');
+    await vscode.commands.executeCommand('domainLsp.reloadCatalog');
+    await waitFor('unknown-table customers to go away', () => {
+      const found = vscode.languages.getDiagnostics(report.uri);
+      return found.length > 0 && !findingAt(found, 5, 5, 'unknown-table');
+    });
+  },
+
+  async 'Show Catalog Summary opens a summary of the workspace config'() {
+    await vscode.commands.executeCommand('domainLsp.showCatalogSummary');
+    const editor = await waitFor('the summary editor', () => {
+      const active = vscode.window.activeTextEditor;
+      return active && active.document.languageId === 'markdown' ? active : null;
+    });
+    const text = editor.document.getText();
+    assert.match(text, /# domain-lsp catalog/);
+    assert.match(text, /dialect = "postgres"|Dialect: postgres/);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  },
+
+  async 'a missing interpreter or package is reported, and fixing the setting recovers'(api) {
+    const settings = vscode.workspace.getConfiguration('domainLsp');
+    const waitState = (state) =>
+      waitFor(`server state ${state}`, async () => {
+        const status = await api.ready();
+        return status.state === state ? status : null;
+      });
+    try {
+      await settings.update('interpreter', '/nonexistent/bin/python3', vscode.ConfigurationTarget.Workspace);
+      await waitState('no-python');
+      // A Python without the package: the user's interpreter started so that it cannot see it.
+      const shim = path.join(root().fsPath, 'python-without-domain-lsp');
+      // -S skips site-packages, where domain-lsp is installed; -I ignores PYTHONPATH and the cwd.
+      const python = settings.inspect('interpreter').globalValue;
+      await fs.writeFile(shim, `#!/bin/sh\nexec "${python}" -I -S "$@"\n`, { mode: 0o755 });
+      await settings.update('interpreter', shim, vscode.ConfigurationTarget.Workspace);
+      const status = await waitState('no-package');
+      assert.match(status.detail, /domain_lsp|ModuleNotFoundError|No module/);
+    } finally {
+      await settings.update('interpreter', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitState('running');
+  },
+
+  async 'Restart Server brings diagnostics back'(api) {
+    const status = await vscode.commands.executeCommand('domainLsp.restartServer');
+    assert.equal(status.state, 'running');
+    assert.equal(api.status.state, 'running');
+    const document = await open('reports/ai_churn_report.sql');
+    await waitFor('diagnostics after the restart', () => findingAt(vscode.languages.getDiagnostics(document.uri), 3, 9, 'unknown-column'));
+  },
+};
+
+exports.run = async function run() {
+  // Activate before opening any document: a document opened while the client starts can miss its didOpen.
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not installed`);
+  const api = await extension.activate();
+  let failed = 0;
+  for (const [name, test] of Object.entries(tests)) {
+    const started = Date.now();
+    try {
+      await test(api);
+      console.log(`E2E PASS ${name} (${Date.now() - started} ms)`);
+    } catch (error) {
+      failed += 1;
+      console.log(`E2E FAIL ${name}: ${error && error.stack ? error.stack : error}`);
+      if (api.status.state !== 'running' && test === tests[FIRST]) {
+        break; // without a server every other case would only wait for its timeout
+      }
+    }
+  }
+  console.log(`E2E ${Object.keys(tests).length - failed} passed, ${failed} failed`);
+  if (failed) throw new Error(`${failed} extension-host test(s) failed`);
+};
