@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from domain_lsp import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +64,12 @@ def run_check_command(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"domain-lsp: config error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     writer = json_report if args.format == "json" else text_report
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A terminal that cannot show a character of a source line must not crash the run.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         sys.stdout.write(writer.render(run))
         sys.stdout.flush()

@@ -5,10 +5,13 @@ Lines and columns are 1-based and count characters (code points), as compilers p
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from domain_lsp.findings import Severity
 from domain_lsp.report.model import CheckRun
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _cells(text: str) -> int:
@@ -33,8 +36,9 @@ def render(run: CheckRun) -> str:
             end_line, end_col = checked.lines.line_col(finding.end)
             severity = finding.effective_severity.label
             out.append(f"{checked.display_path}:{line + 1}:{col + 1}: {severity}[{finding.code}] {finding.message}")
-            # Tabs become one space so the marker lines up whatever the terminal's tab width.
-            source = checked.lines.line_text(line).replace("\t", " ")
+            # Tabs become one space so the marker lines up whatever the terminal's tab width;
+            # other control characters are shown as � so a file cannot drive the terminal.
+            source = _CONTROL.sub("\ufffd", checked.lines.line_text(line).replace("\t", " "))
             if source.strip():
                 stop = end_col if end_line == line else len(source)
                 out.append(f"    {source}")

@@ -286,6 +286,7 @@ def test_symlink_loops_do_not_hang(tmp_path: Path) -> None:
     code, items = diagnostics(tmp_path)
     assert code == 1
     assert len(items) == 1  # each real file once
+    assert len(diagnostics(tmp_path, ".", "q/a.sql", "q")[1]) == 1  # however often it is named
 
 
 # -- output formats ------------------------------------------------------------------------------
@@ -311,6 +312,20 @@ def test_text_marker_counts_wide_characters_twice(workspace: Path) -> None:
     lines = run(workspace, "q.sql").stdout.splitlines()
     assert lines[0].startswith("q.sql:1:14: error[unknown-column]")  # columns count code points
     assert lines[2] == "    " + " " * 15 + "^^^^"  # the marker counts terminal cells
+
+
+def test_text_output_survives_a_terminal_that_cannot_show_the_line(workspace: Path) -> None:
+    write(workspace / "q.sql", "SELECT '😀\x1b[2J', nope FROM core.customers;\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "domain_lsp", "check", "q.sql"],
+        cwd=workspace,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert result.returncode == 1, result.stderr
+    source_line = result.stdout.decode("ascii").splitlines()[1]
+    assert source_line == "    SELECT '\\U0001f600\\ufffd[2J', nope FROM core.customers;"  # no raw escape code
 
 
 def test_json_output_is_lsp_shaped_with_utf16_characters(workspace: Path) -> None:
