@@ -114,6 +114,8 @@ class DdlApplier:
             description=_comment_of(create),
         )
         body = create.expression
+        if isinstance(body, exp.Subquery):  # CREATE TABLE t AS (SELECT ...)
+            body = body.unnest()
         copied = self._copied_columns(create)
         if copied is None:
             return False  # copies a table not known (yet): a retry may find it
@@ -198,7 +200,7 @@ class DdlApplier:
             if isinstance(action, exp.ColumnDef):
                 table.add_column(self._column(action))
             elif isinstance(action, exp.Drop) and str(action.args.get("kind", "")).upper() == "COLUMN":
-                for column in action.expressions:
+                for column in action.args.get("tables") or action.expressions:
                     table.columns.pop(key(column.name), None)
             elif isinstance(action, exp.RenameColumn):
                 old = table.columns.pop(key(action.this.name), None)

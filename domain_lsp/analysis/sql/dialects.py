@@ -41,13 +41,33 @@ STRUCT_DIALECTS = frozenset(
 )
 
 # Call syntax the dialect's parser rewrites, so the engine's function catalog does not list it.
+# Also functions of widely installed extensions, which the lists (read from a bare engine) lack:
+# whether one is installed cannot be known, so their names are never reported.
 SYNTAX_FUNCTIONS: dict[str, frozenset[str]] = {
-    "duckdb": frozenset({"ifnull", "columns", "unpack", "try", "date", "interval", "grouping_id"}),
+    "duckdb": frozenset(
+        "ifnull columns unpack try date interval grouping_id "
+        # inet, spatial, excel, fts extensions (autoloaded)
+        "host family netmask network broadcast text match_bm25 stem excel_text".split()
+    ),
     # SQLite's table-valued functions are not in pragma_function_list.
     "sqlite": frozenset({"json_each", "json_tree", "generate_series", "dbstat", "fts5vocab"}),
+    "postgres": frozenset(
+        # pgcrypto, uuid-ossp, pg_trgm, fuzzystrmatch, unaccent, tablefunc, hstore, ltree, timescaledb
+        "crypt gen_salt digest hmac gen_random_bytes armor dearmor encrypt decrypt "
+        "similarity word_similarity strict_word_similarity show_trgm show_limit set_limit "
+        "levenshtein levenshtein_less_equal soundex difference metaphone dmetaphone dmetaphone_alt "
+        "unaccent crosstab normal_rand connectby hstore akeys avals skeys svals exist defined delete "
+        "subpath subltree nlevel index lca text2ltree ltree2text earth_distance ll_to_earth earth_box "
+        "time_bucket time_bucket_gapfill locf interpolate first last histogram".split()
+    ),
 }
-# Families of functions named by a prefix: SQLite has a pragma_<name>() table for each PRAGMA.
-SYNTAX_FUNCTION_PREFIXES: dict[str, tuple[str, ...]] = {"sqlite": ("pragma_",)}
+# Families of functions named by a prefix: SQLite has a pragma_<name>() table for each PRAGMA;
+# PostGIS and DuckDB's spatial extension name theirs st_*, pgcrypto pgp_*, uuid-ossp uuid_*.
+SYNTAX_FUNCTION_PREFIXES: dict[str, tuple[str, ...]] = {
+    "sqlite": ("pragma_",),
+    "postgres": ("st_", "pgp_", "uuid_", "postgis_", "pg_stat_statements", "pgstat", "vector_", "l2_", "cosine_"),
+    "duckdb": ("st_", "fts_", "h3_"),
+}
 
 # Dialects where a subquery in FROM may read the FROM items before it without LATERAL.
 IMPLICIT_LATERAL = frozenset({"duckdb"})

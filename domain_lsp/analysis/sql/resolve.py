@@ -346,6 +346,8 @@ class StatementChecker:
             self.check_dml(statement)
         elif isinstance(statement, exp.Create):
             body = statement.expression
+            if isinstance(body, exp.Subquery):  # CREATE TABLE t AS (SELECT ...)
+                body = body.unnest()
             if isinstance(body, exp.Query):
                 self.check_query(body)
         # Copies of a subtree (DML checked as a SELECT) can report a token twice.
