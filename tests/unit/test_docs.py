@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from domain_lsp.config import KEYS, dialect_names
+from domain_lsp.config import KEYS, dialect_names, load_config
 from domain_lsp.findings import RULES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -28,11 +28,24 @@ def test_every_rule_has_a_section_whose_anchor_is_its_code() -> None:
 
 
 def test_every_config_key_has_a_section() -> None:
-    documented = {h for h in headings("configuration.md") if h.startswith("sql.")}
-    assert documented == {f"sql.{key}" for key in KEYS["sql"]}
+    keys = {f"{table}.{key}" for table, names in KEYS.items() if table for key in names}
+    documented = {h for h in headings("configuration.md") if "." in h and " " not in h}
+    assert documented == keys
 
 
 def test_the_dialect_list_is_sqlglots() -> None:
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     listed = text.split("The accepted names:", 1)[1].split("(They are", 1)[0]
     assert re.findall(r"`([a-z0-9]+)`", listed) == dialect_names()
+
+
+def test_every_toml_example_in_configuration_md_is_a_valid_config(tmp_path: Path) -> None:
+    text = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) >= 5
+    for i, block in enumerate(blocks):
+        name = "pyproject.toml" if "[tool.domain-lsp" in block else "domain-lsp.toml"
+        path = tmp_path / str(i) / name
+        path.parent.mkdir()
+        path.write_text(block, encoding="utf-8")
+        load_config(path)  # raises ConfigError on a stale example
