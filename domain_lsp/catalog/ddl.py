@@ -20,6 +20,17 @@ from domain_lsp.text import LineIndex
 # Table options after the closing parenthesis that sqlglot cannot parse in every combination.
 TRAILING_TABLE_OPTIONS = re.compile(r"\)\s*(?:(?:WITHOUT\s+ROWID|STRICT)\s*,?\s*)+$", re.IGNORECASE)
 
+RENAME_TO = re.compile(r"\s+to\s+(\"(?:[^\"]|\"\")+\"|[^\s;,]+)", re.IGNORECASE)
+ADD_UNTYPED_COLUMN = re.compile(
+    r"\s*table\s+(\S+)\s+add\s+(?:column\s+)?(\"(?:[^\"]|\"\")+\"|\[[^\]]+\]|`[^`]+`|[\w$]+)\s*$", re.IGNORECASE
+)
+
+
+def _unquote(name: str) -> str:
+    if len(name) >= 2 and name[0] + name[-1] in ('""', "[]", "``"):
+        return name[1:-1].replace('""', '"')
+    return name
+
 
 class DdlApplier:
     def __init__(self, catalog: Catalog, ctx: Context, path: str, lines: LineIndex) -> None:
@@ -44,6 +55,8 @@ class DdlApplier:
             return reparsed is not None and self._create(reparsed)
         if isinstance(statement, exp.Alter) and str(statement.args.get("kind", "")).upper() == "TABLE":
             return self._alter(statement)
+        if isinstance(statement, exp.Command) and key(str(statement.this)) == "alter":
+            return self._alter_command(statement)
         if isinstance(statement, exp.Comment):
             return self._comment(statement)
         if isinstance(statement, exp.Drop) and str(statement.args.get("kind", "")).upper() in ("TABLE", "VIEW"):
@@ -214,12 +227,47 @@ class DdlApplier:
                             self.location(new.this if isinstance(new, exp.Column) else new),
                         )
                     )
+            elif isinstance(action, exp.Command) and key(str(action.this)) == "drop":
+                # duckdb `DROP b` without COLUMN, which sqlglot leaves as text
+                words = str(action.expression).split()
+                while words and key(words[0]) in ("column", "if", "exists"):
+                    words.pop(0)
+                if words:
+                    table.columns.pop(key(_unquote(words[0])), None)
             elif isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
+                column_rename = self._misparsed_column_rename(action.this)
+                if column_rename is not None:
+                    old = table.columns.pop(key(action.this.name), None)
+                    if old is not None and column_rename:
+                        table.add_column(Column(column_rename, old.type, old.description, old.location))
+                    continue
                 self.catalog.drop_table(table)
                 renamed = copy.deepcopy(table)
                 renamed.name = action.this.name
                 renamed.schema = action.this.db or table.schema
                 self.catalog.add_table(renamed)
+        self.catalog.version += 1
+        return True
+
+    def _misparsed_column_rename(self, node: exp.Table) -> str | None:
+        """postgres `RENAME b TO bb` (COLUMN omitted) reaches us as a table rename to `b` with
+        `TO bb` dropped: the new column name read from the text ("" if unreadable), or None
+        for a real `RENAME TO`."""
+        where = span(node.this) if isinstance(node.this, exp.Expr) else None
+        if where is None or key(self.ctx.text[max(0, where[0] - 32) : where[0]].rstrip()[-2:]) == "to":
+            return None
+        match = RENAME_TO.match(self.ctx.text, where[1])
+        return _unquote(match.group(1)) if match else ""
+
+    def _alter_command(self, command: exp.Command) -> bool:
+        """sqlite `ALTER TABLE t ADD b` (a column without a type), which sqlglot leaves as text."""
+        match = ADD_UNTYPED_COLUMN.match(str(command.expression))
+        if match is None:
+            return False
+        table = self._own(exp.to_table(match.group(1), dialect=get_dialect(self.ctx.dialect)))
+        if table is None:
+            return False
+        table.add_column(Column(_unquote(match.group(2))))
         self.catalog.version += 1
         return True
 
