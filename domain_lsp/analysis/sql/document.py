@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from domain_lsp.analysis.sql.parse import Statement, parse_sql
 from domain_lsp.analysis.sql.resolve import Context, check_statement
+from domain_lsp.analysis.sql.syntax import confirm_syntax
 from domain_lsp.analysis.suppress import apply_suppressions
 from domain_lsp.catalog.ddl import DdlApplier
 from domain_lsp.catalog.model import Catalog
@@ -31,11 +32,13 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
     statements = parse_sql(text, settings.dialect, lines)
     local = Catalog(parent=catalog)
     findings: list[Finding] = []
-    for statement in statements:
-        if statement.error is not None:
-            findings.append(statement.error)
-            continue
-        if statement.expression is None:
+    # The database's own parser, where installed, overrules sqlglot's verdict on syntax.
+    verdicts = confirm_syntax(text, statements, settings.dialect)
+    for statement, verdict in zip(statements, verdicts, strict=True):
+        error = statement.error if verdict is None else verdict.error
+        if error is not None:
+            findings.append(error)
+        if statement.expression is None or (verdict is not None and not verdict.standalone):
             continue
         ctx = Context(local, settings.dialect, settings.search_path, text)
         findings.extend(check_statement(statement.expression, ctx))
