@@ -121,7 +121,9 @@ class Context:
                 table = next((t for t in catalog.tables_named(name) if key(t.schema) == key(schema)), None)
             if table is not None:
                 return Resolution(table)
-            if not catalog.has_schema(schema, database) and not catalog.has_schema(schema):
+            if database and not catalog.has_schema(schema, database):
+                return Resolution()  # another database or project, which the catalog does not describe
+            if not catalog.has_schema(schema):
                 unqualified = catalog.get(name)
                 if unqualified is not None:
                     return Resolution(unqualified)  # the catalog knows the table without a schema
