@@ -185,10 +185,6 @@ SELECT total FROM sales.orders;
     assert found(items) == {("q.sql", 3, 7, "unknown-column")}  # renamed away
 
 
-@pytest.mark.xfail(
-    reason="catalog/ddl.py reads ALTER ... DROP COLUMN targets from `expressions`; sqlglot 30 puts them in `tables`",
-    strict=True,
-)
 def test_alter_drop_column_removes_it(tmp_path: Path) -> None:
     write(tmp_path / "schema.sql", "CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;\n")
     write(tmp_path / "q.sql", "SELECT a, b FROM t;\n")
