@@ -4,6 +4,10 @@ for its database, so any finding domain-lsp reports on one is a false positive.
     .venv/bin/python bench/spider_false_positives.py [SPIDER_DIR] [--show N]
 
 SPIDER_DIR holds tables.json and dev_gold.jsonl (default /work/shared/data/spider).
+
+It then measures the other side: in each query one column name is misspelled (the first name
+token that is a column of the database and not a table or alias), and the run counts how
+often exactly that token is reported as unknown-column.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from domain_lsp.analysis.sql.dialects import get_dialect
 from domain_lsp.analysis.sql.document import analyze_sql
 from domain_lsp.catalog.model import Catalog, Column, Table
 from domain_lsp.config import SqlSettings
@@ -37,6 +42,39 @@ def build_catalogs(tables_json: Path) -> dict[str, Catalog]:
             catalog.add_table(table)
         catalogs[db["db_id"]] = catalog
     return catalogs
+
+
+def misspell_a_column(query: str, catalog: Catalog) -> tuple[str, int, int] | None:
+    """The query with its first column-name token misspelled, and that token's new offsets."""
+    columns = {c.casefold() for t in catalog.tables() for c in t.column_names()}
+    tables = {t.name.casefold() for t in catalog.tables()}
+    tokens = get_dialect("sqlite").tokenizer().tokenize(query)
+    aliases = {t.text.casefold() for prev, t in zip(tokens, tokens[1:], strict=False) if prev.text.upper() == "AS"}
+    for prev, token in zip([None, *tokens], tokens, strict=False):
+        name = token.text.casefold()
+        if token.token_type.name != "VAR" or name not in columns or name in tables | aliases:
+            continue
+        if prev is not None and prev.text.upper() == "AS":
+            continue
+        start, end = token.start, token.end + 1
+        if query[start:end].casefold() != name:
+            continue  # a quoted name: leave it
+        return query[:start] + query[start:end] + "_zz" + query[end:], start, end + 3
+    return None
+
+
+def recall(queries: list[dict[str, str]], catalogs: dict[str, Catalog], settings: SqlSettings) -> tuple[int, int]:
+    mutated = found = 0
+    for item in queries:
+        catalog = catalogs[item["db_id"]]
+        mutation = misspell_a_column(item["query"], catalog)
+        if mutation is None:
+            continue
+        text, start, end = mutation
+        mutated += 1
+        findings = analyze_sql(text, catalog, settings).findings
+        found += any(f.code == "unknown-column" and (f.start, f.end) == (start, end) for f in findings)
+    return mutated, found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     for code, count in sorted(by_code.items()):
         print(f"{'  false positives ' + code:<28}{count:>8}")
     print(f"{'seconds':<28}{seconds:>8.2f}")
+    mutated, found = recall(queries, catalogs, settings)
+    print(f"{'misspelled-column queries':<28}{mutated:>8}")
+    print(f"{'  reported at the token':<28}{found:>8}")
     if examples:
-        print("examples:")
+        print("false positives:")
         print("\n".join(examples))
     return 1 if flagged else 0
 

@@ -263,7 +263,10 @@ def scope_outputs(scope: Scope, ctx: Context, seen: frozenset[int] = frozenset()
     """The output column names of a derived table, CTE or set operation."""
     seen = seen | {id(scope)}
     expression = scope.expression
-    named = alias_columns(expression.parent) if isinstance(expression.parent, (exp.Subquery, exp.CTE)) else None
+    top = expression
+    while isinstance(top.parent, exp.SetOperation):  # a branch: the column list of the whole applies
+        top = top.parent
+    named = alias_columns(top.parent) if isinstance(top.parent, (exp.Subquery, exp.CTE)) else None
     if named is None and isinstance(expression, (exp.Subquery, exp.Lateral)):
         named = alias_columns(expression)
     if named is not None:
@@ -298,7 +301,7 @@ def select_outputs(
             outputs.extend(_except(columns, projection.this))
         else:
             name = projection.alias_or_name
-            if not name:
+            if not name or (not isinstance(projection, exp.Alias) and isinstance(projection, exp.Literal)):
                 return None  # an unnamed expression; its generated name is dialect-specific
             outputs.append(name)
     return outputs
@@ -475,12 +478,12 @@ class StatementChecker:
                 return
             if self._is_output_alias(name, current) or name in {key(n) for n in self.visible(current)}:
                 return
-            if isinstance(current.expression, exp.SetOperation):
+            if isinstance(current.expression, exp.SetOperation) and current is scope:
+                # ORDER BY of a UNION reads its outputs; its branches cannot see them
                 keys = self.ctx.column_keys(current)
                 if keys is None or name in keys:
                     return
-                if current is scope:
-                    outputs = source_columns(current, self.ctx)
+                outputs = source_columns(current, self.ctx)
             current = self.outer(current)
         if self.ctx.dialect == "sqlite" and column.this.quoted:
             return  # SQLite reads a double-quoted name that matches no column as a string
