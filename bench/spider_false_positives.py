@@ -13,6 +13,7 @@ often exactly that token is reported as unknown-column.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -49,7 +50,7 @@ def misspell_a_column(query: str, catalog: Catalog) -> tuple[str, int, int] | No
     columns = {c.casefold() for t in catalog.tables() for c in t.column_names()}
     tables = {t.name.casefold() for t in catalog.tables()}
     tokens = get_dialect("sqlite").tokenizer().tokenize(query)
-    aliases = {t.text.casefold() for prev, t in zip(tokens, tokens[1:], strict=False) if prev.text.upper() == "AS"}
+    aliases = {t.text.casefold() for prev, t in itertools.pairwise(tokens) if prev.text.upper() == "AS"}
     for prev, token in zip([None, *tokens], tokens, strict=False):
         name = token.text.casefold()
         if token.token_type.name != "VAR" or name not in columns or name in tables | aliases:
