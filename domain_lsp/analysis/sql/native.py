@@ -161,7 +161,11 @@ def _duckdb(sql: str) -> Outcome:
     except duckdb.ParserException as error:
         message = str(error).split("\n", 1)[0]
         message = message.removeprefix("Parser Error: ")
-        start, end = _duckdb_location(connection, sql)
+        try:
+            start, end = _duckdb_location(connection, sql)
+        except (duckdb.Error, ValueError):  # an older DuckDB without it: the token's first occurrence
+            near = _near(message)
+            start, end = (sql.find(near), None) if near and near in sql else (None, None)
         return _rejection(sql, message, start, end)
     return True
 
