@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from domain_lsp.findings import SOURCE, Finding, Severity
-from domain_lsp.server.positions import Positions
+from domain_lsp.server.positions import Positions, encoding_of
+from domain_lsp.server.suggestions import SuggestedBlock
 
 if TYPE_CHECKING:
     from domain_lsp.server.server import DomainLanguageServer
@@ -25,14 +27,26 @@ _SEVERITY = {
 }
 
 
-def to_diagnostic(finding: Finding, positions: Positions) -> types.Diagnostic:
+def to_diagnostic(
+    finding: Finding, positions: Positions, uri: str = "", block: SuggestedBlock | None = None
+) -> types.Diagnostic:
+    message, related = finding.message, None
+    if block is not None:
+        message += " (in an unreviewed suggestion)"
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(uri=uri, range=positions.range(block.start, block.end)),
+                message=f"suggested block inserted at {time.strftime('%H:%M:%S', time.localtime(block.created))}",
+            )
+        ]
     return types.Diagnostic(
         range=positions.range(finding.start, finding.end),
-        message=finding.message,
+        message=message,
         severity=_SEVERITY[finding.effective_severity],
         code=finding.code,
         code_description=types.CodeDescription(href=finding.rule.href),
         source=SOURCE,
+        related_information=related,
     )
 
 
@@ -46,7 +60,8 @@ async def diagnostics_for(ls: DomainLanguageServer, uri: str) -> list[types.Diag
     if analysis is None:
         return []
     positions = ls.positions(analysis)
-    return [to_diagnostic(f, positions) for f in analysis.findings]
+    tracker = ls.suggestions
+    return [to_diagnostic(f, positions, uri, tracker.block_at(uri, f.start, f.end)) for f in analysis.findings]
 
 
 class Publisher:
@@ -89,15 +104,23 @@ class Publisher:
 
 def register(server: DomainLanguageServer) -> None:
     publisher = Publisher(server)
-    server.publisher = publisher  # type: ignore[attr-defined]
+    server.publisher = publisher
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: DomainLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.suggestions.open(params.text_document.uri, params.text_document.text)
         publisher.schedule(params.text_document.uri, delay=0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DomainLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-        publisher.schedule(params.text_document.uri)
+        uri = params.text_document.uri
+        encoding = encoding_of(ls.workspace.position_encoding)
+        if ls.suggestions.change(uri, list(params.content_changes), encoding):
+            ls.refresh_code_lenses()
+        document = ls.workspace.text_documents.get(uri)
+        if document is not None and not ls.suggestions.in_sync(uri, document.source):
+            ls.suggestions.open(uri, document.source)  # never let block offsets drift
+        publisher.schedule(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: DomainLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -112,6 +135,7 @@ def register(server: DomainLanguageServer) -> None:
         if task is not None:
             task.cancel()
         ls.state.close(uri)
+        ls.suggestions.close(uri)
         if not client_pulls(ls):
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 

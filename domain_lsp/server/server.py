@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -15,6 +15,10 @@ from domain_lsp.config import ConfigError
 from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES
 from domain_lsp.server.positions import Positions, encoding_of
 from domain_lsp.server.state import DocumentAnalysis, ServerState
+from domain_lsp.server.suggestions import SuggestionTracker
+
+if TYPE_CHECKING:
+    from domain_lsp.server.diagnostics import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,8 @@ class DomainLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("domain-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.state = ServerState(self.report_config_error)
+        self.suggestions = SuggestionTracker()
+        self.publisher: Publisher | None = None
 
     # -- helpers shared by the feature modules ------------------------------------------
     def path_of(self, uri: str) -> Path:
@@ -58,6 +64,16 @@ class DomainLanguageServer(LanguageServer):
         path = self.path_of(uri)
         return await self.state.analyze(uri, path, document.source, document.version, self.language(uri))
 
+    def refresh_code_lenses(self) -> None:
+        workspace = self.client_capabilities.workspace
+        code_lens = workspace.code_lens if workspace is not None else None
+        if code_lens is not None and code_lens.refresh_support:
+            self.workspace_code_lens_refresh(None)
+
+    def republish(self) -> None:
+        if self.publisher is not None:
+            self.publisher.republish_all()
+
     def report_config_error(self, error: ConfigError) -> None:
         self.window_show_message(
             types.ShowMessageParams(
@@ -85,7 +101,16 @@ class DomainLanguageServer(LanguageServer):
 
 
 def create_server() -> DomainLanguageServer:
-    from domain_lsp.server import code_actions, commands, completion, diagnostics, hover, navigation
+    from domain_lsp.server import (
+        code_actions,
+        code_lens,
+        commands,
+        completion,
+        diagnostics,
+        hover,
+        navigation,
+        snippets,
+    )
 
     server = DomainLanguageServer()
 
@@ -108,6 +133,8 @@ def create_server() -> DomainLanguageServer:
     navigation.register(server)
     code_actions.register(server)
     commands.register(server)
+    code_lens.register(server)
+    snippets.register(server)
     return server
 
 

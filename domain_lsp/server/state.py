@@ -117,15 +117,18 @@ class ServerState:
         cached = self._analyses.get(uri)
         if cached is not None and cached.version == version and cached.text == text:
             return cached
-        project = await self.project_for(path)
-        if language == "sql":
-            result = DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)))
-        elif language == "python":
-            result = DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)))
-        else:
-            result = DocumentAnalysis(version, text)
+        result = await self.analyze_text(path, text, language, version)
         self._analyses[uri] = result
         return result
+
+    async def analyze_text(self, path: Path, text: str, language: str, version: int | None = None) -> DocumentAnalysis:
+        """Analyse a text as a document of `language` ("sql", "python"); nothing is cached."""
+        project = await self.project_for(path)
+        if language == "sql":
+            return DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)))
+        if language == "python":
+            return DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)))
+        return DocumentAnalysis(version, text)
 
     def cached(self, uri: str) -> DocumentAnalysis | None:
         return self._analyses.get(uri)

@@ -25,13 +25,19 @@ def _record_diagnostics(client: LanguageClient, params: types.PublishDiagnostics
     client.published_versions[params.uri] = params.version  # type: ignore[attr-defined]
 
 
+def _code_lens_refresh(client: LanguageClient, params: None) -> None:
+    client.code_lens_refreshes += 1  # type: ignore[attr-defined]
+
+
 def make_client() -> LanguageClient:
     """pytest-lsp's client, also remembering which document version each push was for."""
     client = LanguageClient(converter_factory=default_converter)
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_diagnostics
+    features[types.WORKSPACE_CODE_LENS_REFRESH] = _code_lens_refresh
     register_lsp_features(client, features)
     client.published_versions = {}  # type: ignore[attr-defined]
+    client.code_lens_refreshes = 0  # type: ignore[attr-defined]
     return client
 
 
