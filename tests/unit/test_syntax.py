@@ -91,6 +91,10 @@ ACCEPTED = [
     ("postgres", "SELECT (ARRAY[1, 2])[1:1], data ? 'k', arr[1:n] FROM t"),
     ("postgres", "DO $$ BEGIN RAISE NOTICE 'x'; PERFORM 1; END $$"),
     ("postgres", "CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; SELECT 2; $fn$ LANGUAGE sql"),
+    ("postgres", "SELECT a FROM t ORDER BY a USING >"),  # sqlglot rejects these three
+    ("postgres", "SELECT SUBSTRING('abc' SIMILAR 'b' ESCAPE '#')"),
+    ("postgres", "SELECT COLLATION FOR ('x')"),
+    ("duckdb", "CREATE SECRET (TYPE s3)"),  # sqlglot rejects it
     ("duckdb", "SELECT a, FROM t"),
     ("duckdb", "SELECT now() - INTERVAL 30 DAY"),
     ("duckdb", "FROM t SELECT a"),
