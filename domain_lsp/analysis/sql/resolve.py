@@ -388,6 +388,11 @@ class StatementChecker:
 
     # -- queries ------------------------------------------------------------------------
     def check_query(self, query: exp.Expr) -> None:
+        if any(select.args.get("locks") for select in query.find_all(exp.Select)):
+            # sqlglot counts `FOR UPDATE OF c` as a second source named c: check a copy without it
+            query = query.copy()
+            for select in query.find_all(exp.Select):
+                select.set("locks", None)
         try:
             scopes = traverse_scope(query)
             for scope in scopes:
@@ -404,6 +409,7 @@ class StatementChecker:
                 finding = self.ctx.resolve_table(source).finding
                 if finding is not None and not self._alias_path(source, scope):
                     self.report(finding)
+        self.check_using(scope)
         if any(isinstance(node, (exp.Pivot,)) for node in scope.expression.find_all(exp.Pivot)):
             return
         for column in scope_columns(scope):
@@ -411,6 +417,34 @@ class StatementChecker:
                 continue
             self._done_columns.add(id(column))
             self.check_column(column, scope)
+
+    def check_using(self, scope: Scope) -> None:
+        """`JOIN b USING (x)`: x must be a column of b and of a FROM item before it."""
+        expression = scope.expression
+        from_ = expression.args.get("from_") if isinstance(expression, exp.Select) else None
+        if not isinstance(from_, exp.From):
+            return
+        sources = self.visible(scope)
+        before = [from_.this]
+        for join in expression.args.get("joins") or []:
+            right = join.this
+            for ident in join.args.get("using") or []:
+                name = key(ident.name)
+                sides = [self._item_columns(item, sources) for item in (right, *before)]
+                right_keys, left_keys = sides[0], sides[1:]
+                missing = right_keys is not None and name not in right_keys
+                if not missing and all(k is not None for k in left_keys):
+                    missing = not any(name in k for k in left_keys if k is not None)
+                if missing:
+                    message = f"column `{ident.name}` of USING is not in both joined tables"
+                    self.report(self.ctx.finding_at(ident, "unknown-column", message, []))
+            before.append(right)
+
+    def _item_columns(
+        self, item: exp.Expr, sources: dict[str, tuple[exp.Expr, exp.Expr | Scope]]
+    ) -> frozenset[str] | None:
+        entry = sources.get(item.alias_or_name)
+        return self.ctx.column_keys(entry[1]) if entry is not None else None
 
     def check_column(self, column: exp.Column, scope: Scope) -> None:
         if isinstance(column.this, exp.Star):
@@ -469,8 +503,9 @@ class StatementChecker:
             return
         outputs: list[str] | None = None
         current: Scope | None = scope
+        inner: set[int] = set()  # scopes walked out of: a LATERAL cannot read its own outputs
         while current is not None:
-            found, open_sources = self._lookup(name, current)
+            found, open_sources = self._lookup(name, current, inner)
             if len(found) > 1 and not self._merged(name, current):
                 self.report(self._ambiguous(column, found))
                 return
@@ -484,6 +519,7 @@ class StatementChecker:
                 if keys is None or name in keys:
                     return
                 outputs = source_columns(current, self.ctx)
+            inner.add(id(current))
             current = self.outer(current)
         if self.ctx.dialect == "sqlite" and column.this.quoted:
             return  # SQLite reads a double-quoted name that matches no column as a string
@@ -492,11 +528,14 @@ class StatementChecker:
         suggestions = outputs if outputs is not None else self._known_columns(scope)
         self.report(self._unknown_column(column, suggestions, None))
 
-    def _lookup(self, name: str, scope: Scope) -> tuple[list[str], bool]:
-        """Sources of `scope` that have column `name`, and whether any source is opaque."""
+    def _lookup(self, name: str, scope: Scope, inner: set[int] | None = None) -> tuple[list[str], bool]:
+        """Sources of `scope` that have column `name`, and whether any source is opaque;
+        sources that are one of the `inner` scopes (the lookup came from there) are skipped."""
         found: list[str] = []
         open_sources = False
         for alias, (_, source) in scope.selected_sources.items():
+            if inner and id(source) in inner:
+                continue
             keys = self.ctx.column_keys(source)
             if keys is None:
                 open_sources = True
