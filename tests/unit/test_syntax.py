@@ -156,6 +156,7 @@ def test_one_syntax_error_when_both_parsers_reject(dialect: str) -> None:
 
 
 def test_accepted_but_unparsed_statement_is_not_resolved() -> None:
+    require("sqlite")
     # sqlglot cannot parse STRICT: no syntax error, and no guess at names either.
     assert analyze("sqlite", "CREATE TABLE t (a INTEGER PRIMARY KEY, b ANY) STRICT").findings == []
 
