@@ -85,3 +85,6 @@ VALUE_KEYWORDS = frozenset(
     "user current_user session_user system_user current_role current_schema current_catalog current_database "
     "current_date current_time current_timestamp localtime localtimestamp sysdate systimestamp".split()
 )
+
+# Dialects whose scripts DECLARE variables that queries read by bare name.
+SCRIPT_VARIABLE_DIALECTS = frozenset({"bigquery"})

@@ -8,8 +8,10 @@ field) nothing is reported: a false positive on valid SQL is worse than a missed
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
@@ -21,6 +23,7 @@ from domain_lsp.analysis.sql.dialects import (
     FILE_TABLE_DIALECTS,
     IMPLICIT_LATERAL,
     PSEUDO_COLUMNS,
+    SCRIPT_VARIABLE_DIALECTS,
     STRUCT_DIALECTS,
     SYNTAX_FUNCTION_PREFIXES,
     SYNTAX_FUNCTIONS,
@@ -523,6 +526,8 @@ class StatementChecker:
             current = self.outer(current)
         if self.ctx.dialect == "sqlite" and column.this.quoted:
             return  # SQLite reads a double-quoted name that matches no column as a string
+        if self.ctx.dialect in SCRIPT_VARIABLE_DIALECTS and name in declared_variables(self.ctx.text):
+            return  # a script variable (DECLARE x ...)
         if not scope.selected_sources and not isinstance(scope.expression, exp.SetOperation) and scope.parent is None:
             return  # SELECT without FROM: nothing to resolve against
         suggestions = outputs if outputs is not None else self._known_columns(scope)
@@ -849,6 +854,18 @@ def scope_columns(scope: Scope) -> list[exp.Column]:
             if not column.table and column.find_ancestor(exp.Select) is expression:
                 columns.append(column)
     return columns
+
+
+DECLARE = re.compile(r"\bdeclare\s+((?:[A-Za-z_]\w*\s*,\s*)*[A-Za-z_]\w*)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8)
+def declared_variables(text: str) -> frozenset[str]:
+    """Names a script DECLAREs anywhere in the text: the statements are checked one by one,
+    and a variable may be used before a DECLARE the resolver has not seen."""
+    if "declare" not in text.casefold():
+        return frozenset()
+    return frozenset(key(n.strip()) for m in DECLARE.finditer(text) for n in m.group(1).split(","))
 
 
 def _ancestors(node: exp.Expr, kind: type[exp.Expr]) -> Iterator[exp.Expr]:
