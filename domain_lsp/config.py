@@ -23,10 +23,14 @@ PYPROJECT = "pyproject.toml"
 TOOL_TABLE = ("tool", "domain-lsp")
 VCS_MARKERS = (".git", ".hg", ".svn")
 
+SOURCE_KINDS = ("postgres", "sqlite", "duckdb", "http")
+SOURCE_KEYS = ("kind", "dsn_env", "path", "url", "token_env", "schemas", "timeout", "refresh_interval", "tls_verify")
+
 # The accepted keys, by table; the docs (docs/configuration.md) describe each one.
 KEYS: dict[str, tuple[str, ...]] = {
     "": ("sql", "packages", "python"),
-    "sql": ("dialect", "schemas", "search_path"),
+    "sql": ("dialect", "schemas", "search_path", "sources"),
+    "sql.sources": SOURCE_KEYS,
     "packages": ("inventory", "allow", "deny", "index"),
     "python": ("environment",),
 }
@@ -51,6 +55,37 @@ class SqlSettings:
     schemas: tuple[str, ...] | None = None
     """Globs of schema sources relative to the config file; None discovers them."""
     search_path: tuple[str, ...] = ()
+    sources: tuple[SourceSettings, ...] = ()
+    """Live schema sources: `[[sql.sources]]` entries."""
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """One `[[sql.sources]]` entry: a database or HTTP catalog read at load time. Secrets are
+    never here, only the names of the environment variables that hold them.
+    """
+
+    kind: str
+    """One of SOURCE_KINDS."""
+    dsn_env: str | None = None
+    path: str | None = None
+    url: str | None = None
+    token_env: str | None = None
+    schemas: tuple[str, ...] = ()
+    """Only these schemas; empty reads every schema but the system ones."""
+    timeout: float = 10.0
+    """Seconds for connecting and for each query or request."""
+    refresh_interval: float = 0.0
+    """Seconds between reloads of a live source; 0 reloads only on demand (or a file change)."""
+    tls_verify: bool = True
+    line: int | None = None
+    """Where the entry is written in the config file (1-based), for messages."""
+
+    @property
+    def name(self) -> str:
+        """How messages name the source: never a DSN or token, only where they come from."""
+        where = self.path or self.url or (f"${self.dsn_env}" if self.dsn_env else "")
+        return f"{self.kind} {where}".strip()
 
 
 @dataclass(frozen=True)
@@ -267,6 +302,7 @@ class _Validator:
                 dialect=self.dialect(sql.get("dialect", "")),
                 schemas=schemas,
                 search_path=self.strings(sql.get("search_path", []), "sql.search_path"),
+                sources=self.sources(sql.get("sources", [])),
             ),
             packages=PackageSettings(
                 inventory=self.strings(packages["inventory"], "packages.inventory")
@@ -281,6 +317,94 @@ class _Validator:
                 if "environment" in python
                 else None,
             ),
+        )
+
+    def sources(self, value: Any) -> tuple[SourceSettings, ...]:
+        """`[[sql.sources]]` entries; a problem names the entry by its 1-based number."""
+        if not isinstance(value, list):
+            raise self.fail("sql.sources", f"expected an array of tables ([[sql.sources]]), got {_kind(value)}")
+        headers = [m.start() for m in re.finditer(r"^\s*\[\[[^\]]*sources\s*\]\]", self.text, re.MULTILINE)]
+        return tuple(self.source(entry, i, headers) for i, entry in enumerate(value))
+
+    def source(self, entry: Any, index: int, headers: list[int]) -> SourceSettings:
+        start = headers[index] if index < len(headers) else None
+        line = (
+            self.text.count("\n", 0, start) + 1
+            if start is not None
+            else self._line_of((*self.prefix, "sql", "sources"))
+        )
+        where = f"sql.sources[{index + 1}]"
+
+        def fail(key: str, problem: str) -> ConfigError:
+            full = ".".join((*self.prefix, f"{where}.{key}" if key else where))
+            written = None
+            if start is not None and key:
+                match = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE).search(self.text, start)
+                written = self.text.count("\n", 0, match.start()) + 1 if match else None
+            return ConfigError(self.path, full, problem, written or line)
+
+        if not isinstance(entry, dict):
+            raise fail("", f"expected a table, got {_kind(entry)}")
+        for key in entry:
+            if key not in SOURCE_KEYS:
+                close = difflib.get_close_matches(key, SOURCE_KEYS, n=1, cutoff=0.6)
+                secret = "never write a secret here: name the environment variable that holds it"
+                hint = (
+                    secret
+                    if key in ("dsn", "token", "password")
+                    else f"did you mean `{close[0]}`?"
+                    if close
+                    else f"known keys: {', '.join(SOURCE_KEYS)}"
+                )
+                raise fail(key, f"unknown key; {hint}")
+        if "kind" not in entry:
+            raise fail("kind", f"missing; one of {', '.join(SOURCE_KINDS)}")
+        kind = entry["kind"].strip().lower() if isinstance(entry["kind"], str) else entry["kind"]
+        if kind not in SOURCE_KINDS:
+            close = difflib.get_close_matches(str(kind), SOURCE_KINDS, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else f"one of {', '.join(SOURCE_KINDS)}"
+            raise fail("kind", f"unknown kind `{kind}`; {hint}")
+        required = {"postgres": "dsn_env", "sqlite": "path", "duckdb": "path", "http": "url"}[kind]
+        if required not in entry:
+            raise fail(required, f"missing; a {kind} source needs `{required}`")
+        text: dict[str, str | None] = {}
+        for key in ("dsn_env", "path", "url", "token_env"):
+            if key in entry:
+                if not isinstance(entry[key], str) or not entry[key].strip():
+                    raise fail(key, f"expected a non-empty string, got {_kind(entry[key])}")
+                text[key] = entry[key].strip()
+        for key in ("dsn_env", "token_env"):
+            if key in text and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text[key] or ""):
+                raise fail(key, "expected the name of an environment variable (letters, digits, _)")
+        if "url" in text and not re.match(r"https?://", text["url"] or ""):
+            raise fail("url", "expected an http:// or https:// URL")
+        numbers: dict[str, float] = {}
+        for key, default, least in (("timeout", 10.0, 0.0), ("refresh_interval", 0.0, -1.0)):
+            value = entry.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= least:
+                bound = "greater than 0" if least == 0 else "0 or more"
+                raise fail(
+                    key,
+                    f"expected a number of seconds {bound}, got {_kind(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else value}",
+                )
+            numbers[key] = float(value)
+        if not isinstance(entry.get("tls_verify", True), bool):
+            raise fail("tls_verify", f"expected a boolean, got {_kind(entry['tls_verify'])}")
+        try:
+            schemas = self.strings(entry.get("schemas", []), "sql.sources.schemas")
+        except ConfigError as error:
+            raise fail("schemas", error.problem) from None
+        return SourceSettings(
+            kind,
+            text.get("dsn_env"),
+            text.get("path"),
+            text.get("url"),
+            text.get("token_env"),
+            schemas,
+            numbers["timeout"],
+            numbers["refresh_interval"],
+            entry.get("tls_verify", True),
+            line,
         )
 
     def deny(self, value: Any) -> tuple[tuple[str, str], ...]:
