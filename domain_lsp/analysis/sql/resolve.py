@@ -9,6 +9,7 @@ field) nothing is reported: a false positive on valid SQL is worse than a missed
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,6 +48,45 @@ DATE_PARTS = frozenset(
     "second seconds millisecond milliseconds microsecond microseconds nanosecond epoch isoweek isoyear "
     "dow doy yy mm dd hh mi ss ms us ns date time timestamp".split()
 )
+
+
+_TABLE_LISTS: weakref.WeakKeyDictionary[Catalog, tuple[tuple[int, ...], list[Table]]] = weakref.WeakKeyDictionary()
+
+
+def table_list(catalog: Catalog) -> list[Table]:
+    """catalog.tables() as a list, kept until the catalog or one of its parents changes: listing
+    an overlay catalog walks (and dedupes) the whole workspace catalog."""
+    versions = []
+    current: Catalog | None = catalog
+    while current is not None:
+        versions.append(current.version)
+        current = current.parent
+    cached = _TABLE_LISTS.get(catalog)
+    if cached is None or cached[0] != tuple(versions):
+        cached = _TABLE_LISTS[catalog] = (tuple(versions), list(catalog.tables()))
+    return cached[1]
+
+
+SUGGESTION_POOL = 400
+
+
+def suggestion_pool(name: str, names: list[str]) -> list[str]:
+    """The names worth comparing with a mistyped one. Fuzzy matching costs microseconds per
+    name, too much for every keystroke against a catalog of many thousand tables: past a few
+    hundred, keep names of a similar length that share the first letter or a word."""
+    if len(names) <= SUGGESTION_POOL:
+        return names
+    wanted = name.casefold()
+    first, size = wanted[:1], len(wanted)
+    words = [w for w in wanted.split("_") if len(w) >= 3]
+    pool = []
+    for n in names:
+        folded = n.casefold()
+        if (abs(len(folded) - size) <= 3 and folded[:1] == first) or any(w in folded for w in words):
+            pool.append(n)
+            if len(pool) == SUGGESTION_POOL:
+                break
+    return pool
 
 
 def span(node: exp.Expr) -> tuple[int, int] | None:
@@ -131,7 +171,7 @@ class Context:
                 if unqualified is not None:
                     return Resolution(unqualified)  # the catalog knows the table without a schema
                 return Resolution(finding=self._unknown_schema(node))
-            in_schema = [t.name for t in catalog.tables() if key(t.schema) == key(schema)]
+            in_schema = [t.name for t in self.all_tables() if key(t.schema) == key(schema)]
             return Resolution(finding=self._unknown_table(node, in_schema, schema))
         candidates = catalog.tables_named(name)
         if self.search_path:
@@ -153,7 +193,7 @@ class Context:
                         whole=True,
                     )
                 )
-            return Resolution(finding=self._unknown_table(node, [t.name for t in catalog.tables()], None))
+            return Resolution(finding=self._unknown_table(node, [t.name for t in self.all_tables()], None))
         if len(candidates) == 1:
             return Resolution(candidates[0])
         if candidates:
@@ -171,26 +211,28 @@ class Context:
                     whole=True,
                 )
             )
-        return Resolution(finding=self._unknown_table(node, [t.name for t in catalog.tables()], None))
+        return Resolution(finding=self._unknown_table(node, [t.name for t in self.all_tables()], None))
 
     def _wildcard(self, node: exp.Table) -> Resolution:
         """`dataset.prefix_*` reads every table whose name starts with the prefix."""
         prefix, schema = key(node.name[:-1]), key(node.db)
         matches = [
-            t
-            for t in self.catalog.tables()
-            if key(t.name).startswith(prefix) and (not schema or key(t.schema) == schema)
+            t for t in self.all_tables() if key(t.name).startswith(prefix) and (not schema or key(t.schema) == schema)
         ]
         if not matches:
             if schema and not self.catalog.has_schema(node.db):
                 return Resolution(finding=self._unknown_schema(node))
-            return Resolution(finding=self._unknown_table(node, [t.name for t in self.catalog.tables()], node.db))
+            return Resolution(finding=self._unknown_table(node, [t.name for t in self.all_tables()], node.db))
         shapes = {tuple(t.columns) for t in matches}
         return Resolution(matches[0]) if len(shapes) == 1 else Resolution()
 
+    def all_tables(self) -> list[Table]:
+        """Every table: only mistakes and wildcards need the list, which is cached per catalog."""
+        return table_list(self.catalog)
+
     def _unknown_table(self, node: exp.Table, names: list[str], schema: str | None) -> Finding:
         where = f" in schema `{schema}`" if schema else ""
-        suggestions = closest(node.name, names)
+        suggestions = closest(node.name, suggestion_pool(node.name, names))
         return self._finding(
             node, "unknown-table", f"table `{node.name}` does not exist{where}{did_you_mean(suggestions)}", suggestions
         )
