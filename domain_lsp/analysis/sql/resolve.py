@@ -784,10 +784,15 @@ class StatementChecker:
         if isinstance(conflict, exp.OnConflict) and table is not None:
             keys = [k.this if isinstance(k, exp.Ordered) else k for k in conflict.args.get("conflict_keys") or []]
             self.check_target_columns(table, keys)
-            self.check_target_columns(table, [a.this for a in conflict.expressions if isinstance(a, exp.EQ)])
-            for assignment in conflict.expressions:
-                for column in assignment.expression.find_all(exp.Column) if isinstance(assignment, exp.EQ) else []:
-                    if key(column.table) in ("excluded", "") or key(column.table) == key(table.name):
+            self.check_target_columns(table, _set_targets(conflict.expressions))
+            # DO UPDATE SET ... WHERE ... reads the target row and the proposed one (excluded)
+            target_node = target.this if isinstance(target, exp.Schema) else target
+            names = {"excluded", "", key(table.name), key(target_node.alias_or_name)}
+            where = conflict.args.get("where")
+            values = [a.expression for a in conflict.expressions if isinstance(a, exp.EQ)]
+            for value in [*values, *([where.this] if isinstance(where, exp.Where) else [])]:
+                for column in value.find_all(exp.Column):
+                    if key(column.table) in names and not column.args.get("db"):
                         self.check_target_columns(table, [column])
         returning = insert.args.get("returning")
         if returning is not None and table is not None:
@@ -795,7 +800,7 @@ class StatementChecker:
 
     def check_update(self, update: exp.Update) -> None:
         table = self.check_target(update.this)
-        self.check_target_columns(table, [a.this for a in update.expressions if isinstance(a, exp.EQ)])
+        self.check_target_columns(table, _set_targets(update.expressions))
         values = [a.expression.copy() for a in update.expressions if isinstance(a, exp.EQ)]
         self._check_as_select(update, values)
 
@@ -908,6 +913,16 @@ def declared_variables(text: str) -> frozenset[str]:
     if "declare" not in text.casefold():
         return frozenset()
     return frozenset(key(n.strip()) for m in DECLARE.finditer(text) for n in m.group(1).split(","))
+
+
+def _set_targets(assignments: list[exp.Expr]) -> list[exp.Expr]:
+    """The columns `SET a = ..., (b, c) = (...)` assigns."""
+    targets: list[exp.Expr] = []
+    for assignment in assignments:
+        if isinstance(assignment, exp.EQ):
+            target = assignment.this
+            targets.extend(target.expressions if isinstance(target, exp.Tuple) else [target])
+    return targets
 
 
 def _ancestors(node: exp.Expr, kind: type[exp.Expr]) -> Iterator[exp.Expr]:
