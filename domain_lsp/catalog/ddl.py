@@ -253,8 +253,9 @@ class DdlApplier:
         """postgres `RENAME b TO bb` (COLUMN omitted) reaches us as a table rename to `b` with
         `TO bb` dropped: the new column name read from the text ("" if unreadable), or None
         for a real `RENAME TO`."""
+        first = span(node.parts[0]) if node.parts else None  # `RENAME TO db.t2` starts at db
         where = span(node.this) if isinstance(node.this, exp.Expr) else None
-        if where is None or key(self.ctx.text[max(0, where[0] - 32) : where[0]].rstrip()[-2:]) == "to":
+        if first is None or where is None or key(self.ctx.text[max(0, first[0] - 32) : first[0]].rstrip()[-2:]) == "to":
             return None
         match = RENAME_TO.match(self.ctx.text, where[1])
         return _unquote(match.group(1)) if match else ""
