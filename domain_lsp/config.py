@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from domain_lsp.findings import RULES
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -28,12 +30,14 @@ SOURCE_KEYS = ("kind", "dsn_env", "path", "url", "token_env", "schemas", "timeou
 
 # The accepted keys, by table; the docs (docs/configuration.md) describe each one.
 KEYS: dict[str, tuple[str, ...]] = {
-    "": ("sql", "packages", "python"),
+    "": ("sql", "packages", "python", "diagnostics"),
     "sql": ("dialect", "schemas", "search_path", "sources"),
     "sql.sources": SOURCE_KEYS,
     "packages": ("inventory", "allow", "deny", "index"),
     "python": ("environment",),
+    "diagnostics": ("select", "ignore", "severity"),
 }
+SEVERITY_NAMES = ("error", "warning", "information", "hint")
 
 
 class ConfigError(Exception):
@@ -107,6 +111,16 @@ class PythonSettings:
 
 
 @dataclass(frozen=True)
+class DiagnosticSettings:
+    select: tuple[str, ...] | None = None
+    """Only these codes are reported; None reports every code."""
+    ignore: tuple[str, ...] = ()
+    """Codes never reported (wins over `select`)."""
+    severity: tuple[tuple[str, str], ...] = ()
+    """(code, severity name) overrides of a rule's default severity."""
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     """The folder that relative paths and globs start from."""
@@ -115,6 +129,7 @@ class Config:
     sql: SqlSettings = field(default_factory=SqlSettings)
     packages: PackageSettings = field(default_factory=PackageSettings)
     python: PythonSettings = field(default_factory=PythonSettings)
+    diagnostics: DiagnosticSettings = field(default_factory=DiagnosticSettings)
 
 
 def dialect_names() -> list[str]:
@@ -295,6 +310,8 @@ class _Validator:
         self.check_keys(packages, "packages")
         python = self.table(document.get("python", {}), "python")
         self.check_keys(python, "python")
+        diagnostics = self.table(document.get("diagnostics", {}), "diagnostics")
+        self.check_keys(diagnostics, "diagnostics")
         return Config(
             root=self.path.parent.resolve(),
             path=self.path.resolve(),
@@ -317,7 +334,31 @@ class _Validator:
                 if "environment" in python
                 else None,
             ),
+            diagnostics=DiagnosticSettings(
+                select=self.codes(diagnostics["select"], "diagnostics.select") if "select" in diagnostics else None,
+                ignore=self.codes(diagnostics.get("ignore", []), "diagnostics.ignore"),
+                severity=self.severities(diagnostics.get("severity", {})),
+            ),
         )
+
+    def codes(self, value: Any, key: str) -> tuple[str, ...]:
+        codes = self.strings(value, key)
+        for code in codes:
+            if code not in RULES:
+                raise self.fail(key, f"unknown code `{code}`; {_hint(code, list(RULES), 'see docs/rules.md')}")
+        return codes
+
+    def severities(self, value: Any) -> tuple[tuple[str, str], ...]:
+        """`severity = { "unknown-column" = "warning" }`."""
+        table = self.table(value, "diagnostics.severity")
+        for code, name in table.items():
+            key = f"diagnostics.severity.{code}"
+            if code not in RULES:
+                raise self.fail(key, f"unknown code `{code}`; {_hint(code, list(RULES), 'see docs/rules.md')}")
+            if self.string(name, key).strip().lower() not in SEVERITY_NAMES:
+                hint = _hint(name.strip().lower(), list(SEVERITY_NAMES), f"use one of {', '.join(SEVERITY_NAMES)}")
+                raise self.fail(key, f"unknown severity `{name}`; {hint}")
+        return tuple((code, str(name).strip().lower()) for code, name in table.items())
 
     def sources(self, value: Any) -> tuple[SourceSettings, ...]:
         """`[[sql.sources]]` entries; a problem names the entry by its 1-based number."""
@@ -415,6 +456,11 @@ class _Validator:
         for name, reason in table.items():
             self.string(reason, f"packages.deny.{name}")
         return tuple((name, reason) for name, reason in table.items())
+
+
+def _hint(word: str, known: list[str], otherwise: str) -> str:
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else otherwise
 
 
 def _kind(value: Any) -> str:
