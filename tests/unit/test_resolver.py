@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from domain_lsp.analysis.sql.document import analyze_sql
-from domain_lsp.catalog.model import Catalog
+from domain_lsp.analysis.sql.resolve import SUGGESTION_POOL, declared_variables, suggestion_pool, table_list
+from domain_lsp.catalog.model import Catalog, Table
 from domain_lsp.catalog.sources.ddl import load_ddl
 from domain_lsp.config import SqlSettings
 
@@ -143,3 +144,30 @@ def test_loader_locates_the_nth_occurrence() -> None:
     (case,) = parse_cases(text, "postgres")
     at = text.index("a, a") + 3
     assert case.expected == (("unknown-column", at, at + 1),)
+
+
+def test_suggestions_in_a_large_catalog_still_find_the_close_name() -> None:
+    catalog = Catalog()
+    for i in range(5000):
+        catalog.add_table(Table(f"table_{i}", "s"))
+    catalog.add_table(Table("customers", "s"))
+    pool = suggestion_pool("custmers", [t.name for t in catalog.tables()])
+    assert "customers" in pool and len(pool) <= SUGGESTION_POOL
+    (finding,) = analyze_sql("SELECT 1 FROM s.custmers", catalog, SqlSettings(dialect="postgres")).findings
+    assert finding.code == "unknown-table" and "`customers`" in finding.message
+
+
+def test_the_cached_table_list_follows_catalog_changes() -> None:
+    parent = Catalog()
+    parent.add_table(Table("a"))
+    child = Catalog(parent=parent)
+    assert [t.name for t in table_list(child)] == ["a"]
+    parent.add_table(Table("b"))
+    child.add_table(Table("c"))
+    assert sorted(t.name for t in table_list(child)) == ["a", "b", "c"]
+
+
+def test_declared_variables_are_read_from_the_whole_script() -> None:
+    text = "SELECT lo FROM t;\nDECLARE lo, hi INT64 DEFAULT 1;\ndeclare run_date DATE;"
+    assert declared_variables(text) == {"lo", "hi", "run_date"}
+    assert declared_variables("SELECT declared FROM t") == frozenset()
