@@ -24,6 +24,13 @@ class CheckedFile:
         except ValueError:  # another drive on Windows
             return self.path.as_posix()
 
+    def repo_path(self, root: Path) -> str | None:
+        """Relative to `root` (the repository's top), with `/` separators; None outside it."""
+        try:
+            return self.path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            return None
+
 
 @dataclass
 class CheckRun:
@@ -31,6 +38,12 @@ class CheckRun:
     """Checked files, then schema sources and config files that have problems to show."""
     checked: int | None = None
     """How many files were checked; None counts `files`."""
+    root: Path | None = None
+    """The repository's top folder (else the current one): SARIF and GitHub paths start there."""
+
+    @property
+    def base(self) -> Path:
+        return (self.root or Path.cwd()).resolve()
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.files for d in f.findings if d.effective_severity == severity)
