@@ -34,6 +34,7 @@ EXTENSION = REPO / "editors" / "vscode"
 DRIVERS = EXTENSION / "test" / "driver"
 WAREHOUSE = REPO / "examples" / "warehouse"
 SCREENSHOT = REPO / "docs" / "images" / "vscode-problems.png"
+FAILURES = REPO / ".cache" / "editors" / "failures"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 EXTENSION_ID = "domain-lsp.domain-lsp"
 
@@ -242,7 +243,11 @@ def test_problems_panel(code_server: CodeServer, scratch: Path) -> None:
         UI_TIMEOUT,
         env=code_server.env,
     )
-    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    failed_shot = shot.with_name("vscode-problems-failed.png")
+    if failed_shot.is_file():  # keep what the page showed for whoever reads the failure
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(failed_shot, FAILURES / failed_shot.name)
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\nscreenshot: {FAILURES / failed_shot.name}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
     rows = "\n".join(result["rows"])
     assert "table `customers` does not exist" in rows

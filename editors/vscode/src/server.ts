@@ -108,6 +108,10 @@ export class ServerController implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: selector,
       initializationOptions: initializationOptions(folder),
+      // Documents already open when the client starts (editors VS Code restored, or the file whose
+      // language activated us) reach the server once their tab exists; without this option the
+      // client may hold such a didOpen back until some later request.
+      textSynchronization: { delayOpenNotifications: true },
       outputChannel: this.output,
       traceOutputChannel: this.output,
     };

@@ -6,15 +6,20 @@ import type { ServerController } from './server';
 export const SUMMARY_COMMAND = 'domain-lsp.catalogSummary';
 const MAX_CONFIG_FILES = 20;
 
-/** The shape asked of the server's `domain-lsp.catalogSummary` command. */
+/**
+ * The shape asked of the server's `domain-lsp.catalogSummary` command, whose one optional
+ * argument is the URI of a document (the summary is of the project that governs it).
+ */
 export interface CatalogSummary {
   config?: string | null;
   dialect?: string;
   searchPath?: string[];
   schemas?: { name: string; tables: number }[];
-  sources?: { path: string; tables: number; problems: number }[];
+  sources?: { path: string; kind?: string; tables: number; problems: number }[];
   tables?: number;
   functions?: number;
+  /** Time the catalog took to load. */
+  seconds?: number;
 }
 
 function serverCommands(controller: ServerController): string[] {
@@ -28,13 +33,16 @@ export function renderSummary(summary: CatalogSummary): string {
   if (summary.searchPath?.length) lines.push(`- Search path: ${summary.searchPath.join(', ')}`);
   if (summary.tables !== undefined) lines.push(`- Tables and views: ${summary.tables}`);
   if (summary.functions !== undefined) lines.push(`- Functions declared: ${summary.functions}`);
+  if (summary.seconds !== undefined) lines.push(`- Loaded in ${summary.seconds.toFixed(2)} s`);
   if (summary.schemas?.length) {
     lines.push('', '| Schema | Tables |', '| --- | ---: |');
     for (const schema of summary.schemas) lines.push(`| ${schema.name || '(default)'} | ${schema.tables} |`);
   }
   if (summary.sources?.length) {
-    lines.push('', '| Source | Tables | Problems |', '| --- | ---: | ---: |');
-    for (const source of summary.sources) lines.push(`| ${source.path} | ${source.tables} | ${source.problems} |`);
+    lines.push('', '| Source | Kind | Tables | Problems |', '| --- | --- | ---: | ---: |');
+    for (const source of summary.sources) {
+      lines.push(`| ${source.path} | ${source.kind ?? ''} | ${source.tables} | ${source.problems} |`);
+    }
   }
   return lines.join('\n') + '\n';
 }
@@ -67,7 +75,11 @@ async function clientSideSummary(controller: ServerController): Promise<string> 
 export async function showCatalogSummary(controller: ServerController): Promise<void> {
   let content: string;
   if (controller.status.state === 'running' && serverCommands(controller).includes(SUMMARY_COMMAND)) {
-    const summary = await vscode.commands.executeCommand<CatalogSummary>(SUMMARY_COMMAND);
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const summary = await vscode.commands.executeCommand<CatalogSummary>(
+      SUMMARY_COMMAND,
+      ...(active?.scheme === 'file' ? [active.toString()] : []),
+    );
     content = renderSummary(summary ?? {});
   } else {
     content = await clientSideSummary(controller);
