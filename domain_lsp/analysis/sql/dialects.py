@@ -88,3 +88,6 @@ VALUE_KEYWORDS = frozenset(
 
 # Dialects whose scripts DECLARE variables that queries read by bare name.
 SCRIPT_VARIABLE_DIALECTS = frozenset({"bigquery"})
+
+# Dialects without lambdas, where sqlglot's reading of `f(x -> 'k')` as one is really JSON access.
+NO_LAMBDA_DIALECTS = frozenset({"postgres", "sqlite", "mysql"})

@@ -23,6 +23,7 @@ from domain_lsp.analysis.sql.dialects import (
     FILE_NAME,
     FILE_TABLE_DIALECTS,
     IMPLICIT_LATERAL,
+    NO_LAMBDA_DIALECTS,
     PSEUDO_COLUMNS,
     SCRIPT_VARIABLE_DIALECTS,
     STRUCT_DIALECTS,
@@ -462,6 +463,19 @@ class StatementChecker:
                 continue
             self._done_columns.add(id(column))
             self.check_column(column, scope)
+        if self.ctx.dialect in NO_LAMBDA_DIALECTS and isinstance(scope.expression, exp.Select):
+            self.check_misread_lambdas(scope)
+
+    def check_misread_lambdas(self, scope: Scope) -> None:
+        """sqlglot reads `f(payload -> 'key')` as a lambda with parameter `payload`; in a
+        dialect without lambdas that is a JSON operator on column `payload`: check it."""
+        for lam in scope.expression.find_all(exp.Lambda):
+            if lam.find_ancestor(exp.Select) is not scope.expression:
+                continue
+            for param in lam.expressions:
+                if isinstance(param, exp.Identifier) and id(param) not in self._done_columns:
+                    self._done_columns.add(id(param))
+                    self.check_unqualified(exp.Column(this=param.copy()), scope)
 
     def check_using(self, scope: Scope) -> None:
         """`JOIN b USING (x)`: x must be a column of b and of a FROM item before it."""
@@ -634,6 +648,8 @@ class StatementChecker:
         return any(isinstance(p, exp.Alias) and key(p.alias) == name for p in scope.expression.expressions)
 
     def _bound_variable(self, name: str, column: exp.Column) -> bool:
+        if self.ctx.dialect in NO_LAMBDA_DIALECTS:
+            return False  # what sqlglot read as a lambda there is a JSON operator
         wanted = key(name)
         for comprehension in _ancestors(column, exp.Comprehension):
             if key(comprehension.expression.name) == wanted:
