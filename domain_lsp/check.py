@@ -1,13 +1,22 @@
-"""The headless runner: paths → files → analysis → findings → a CheckRun for a reporter."""
+"""The headless runner: paths → files → analysis → findings → a CheckRun for a reporter.
+
+Files may be split across processes (`jobs`), across machines (`shard`), and the findings kept
+to the lines a branch changed (`diff`); the output is the same whichever way the work is split.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from domain_lsp.catalog.load import SourceReport, missing_globs
 from domain_lsp.config import Config, find_config, load_config, vcs_root
 from domain_lsp.findings import Finding
+from domain_lsp.gitdiff import changed_lines, touches
+from domain_lsp.policy import Policy
 from domain_lsp.project import CHECKED_SUFFIXES, Project
 from domain_lsp.report.model import CheckedFile, CheckRun
 from domain_lsp.text import LineIndex
@@ -55,10 +64,19 @@ class Checker:
     folder when the file is below it, else the folder named on the command line.
     """
 
-    def __init__(self, config_path: Path | None = None, cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        config_path: Path | None = None,
+        cwd: Path | None = None,
+        select: tuple[str, ...] | None = None,
+        ignore: tuple[str, ...] = (),
+    ) -> None:
         self.fixed_config = load_config(config_path) if config_path is not None else None
         self.cwd = (cwd or Path.cwd()).resolve()
+        self.select = select
+        self.ignore = ignore
         self.projects: dict[Path, Project] = {}
+        self.policies: dict[Path, Policy] = {}
         self.folders: dict[Path, tuple[Path, Path | None]] = {}
         """A folder's project key (its config file, or its workspace root) and config file."""
 
@@ -72,13 +90,17 @@ class Checker:
         argument = argument.resolve()
         return argument if argument.is_dir() else argument.parent
 
-    def project_for(self, path: Path, argument: Path) -> Project:
+    def project_key(self, path: Path, argument: Path) -> Path:
         folder = path.parent
         where = self.folders.get(folder)
         if where is None:  # the files of one folder share their config: look it up once
             config_file = self.fixed_config.path if self.fixed_config is not None else find_config(path)
             where = self.folders[folder] = (config_file or self.default_root(path, argument), config_file)
-        key, config_file = where
+        return where[0]
+
+    def project_for(self, path: Path, argument: Path) -> Project:
+        key = self.project_key(path, argument)
+        config_file = self.folders[path.parent][1]
         project = self.projects.get(key)
         if project is None:
             if self.fixed_config is not None:
@@ -88,39 +110,42 @@ class Checker:
             else:
                 config = Config(root=key)
             project = self.projects[key] = Project.load(config)
+            self.policies[key] = Policy.build(config.diagnostics, self.select, self.ignore)
         return project
 
     def check_file(self, path: Path, argument: Path) -> CheckedFile:
         text, problems = read_text(path)
         lines = LineIndex(text)
-        if problems and not text:
-            return CheckedFile(path, lines, problems)
         project = self.project_for(path, argument)
+        policy = self.policies[self.project_key(path, argument)]
+        if problems and not text:
+            return CheckedFile(path, lines, policy.apply(problems))
         try:
             findings = project.analyze(path, text)
         except Exception as exc:  # one file's crash must not stop the run; say so on the file
             message = f"internal error, file not checked ({type(exc).__name__}: {exc}); please report it"
             findings = [Finding("file-error", " ".join(message.split()), 0, 0)]
-        return CheckedFile(path, lines, problems + findings)
+        return CheckedFile(path, lines, policy.apply(problems + findings))
 
-    def source_problems(self) -> list[CheckedFile]:
-        """Schema sources that failed to load, and configured globs that match nothing."""
-        files: list[CheckedFile] = []
-        for project in self.projects.values():
-            files.extend(_source_file(report) for report in project.loaded.sources if report.problems)
-            config = project.config
-            missing = missing_globs(config) if config.path is not None else []
-            if config.path is not None and missing:
-                text, _ = read_text(config.path)
-                findings = [
-                    Finding("source-error", f"schema glob `{glob}` matches no file", *_where(text, glob))
-                    for glob in missing
-                ]
-                files.append(CheckedFile(config.path, LineIndex(text), findings))
-        return files
+    def source_problems(self, key: Path) -> list[CheckedFile]:
+        """A loaded project's schema sources that failed to load, and its configured globs
+        that match nothing.
+        """
+        project, policy = self.projects[key], self.policies[key]
+        files = [_source_file(report, policy) for report in project.loaded.sources if report.problems]
+        config = project.config
+        missing = missing_globs(config) if config.path is not None else []
+        if config.path is not None and missing:
+            text, _ = read_text(config.path)
+            findings = [
+                Finding("source-error", f"schema glob `{glob}` matches no file", *_where(text, glob))
+                for glob in missing
+            ]
+            files.append(CheckedFile(config.path, LineIndex(text), policy.apply(findings)))
+        return [file for file in files if file.findings]
 
 
-def _source_file(report: SourceReport) -> CheckedFile:
+def _source_file(report: SourceReport, policy: Policy) -> CheckedFile:
     text, _ = read_text(report.path)
     lines = LineIndex(text)
     findings = []
@@ -129,7 +154,7 @@ def _source_file(report: SourceReport) -> CheckedFile:
         word = _WORD.match(text, start)
         end = word.end() if word else start
         findings.append(Finding("source-error", f"{report.kind} source: {problem.message}", start, end))
-    return CheckedFile(report.path, lines, findings)
+    return CheckedFile(report.path, lines, policy.apply(findings))
 
 
 def _where(text: str, needle: str) -> tuple[int, int]:
@@ -137,13 +162,83 @@ def _where(text: str, needle: str) -> tuple[int, int]:
     return (start, start + len(needle)) if start != -1 else (0, 0)
 
 
-def run_check(paths: list[Path], config_path: Path | None = None) -> CheckRun:
-    """Raises ConfigError for an invalid config file; everything else becomes a finding."""
-    checker = Checker(config_path)
-    checked = [checker.check_file(path, argument) for path, argument in expand(paths, CHECKED_SUFFIXES)]
+@dataclass(frozen=True)
+class Batch:
+    """What checking some files produced: each file with its project's key, and the source
+    problems of the projects first loaded meanwhile (by this process).
+    """
+
+    files: list[tuple[CheckedFile, Path]]
+    sources: dict[Path, list[CheckedFile]]
+
+
+def check_batch(checker: Checker, files: Iterable[tuple[Path, Path]]) -> Batch:
+    known = set(checker.projects)
+    checked = [(checker.check_file(path, argument), checker.project_key(path, argument)) for path, argument in files]
+    fresh = [key for key in checker.projects if key not in known]
+    return Batch(checked, {key: checker.source_problems(key) for key in fresh})
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`2/4` → (2, 4); raises ValueError with a one-line reason."""
+    index, slash, count = text.partition("/")
+    if not slash or not index.strip().isdigit() or not count.strip().isdigit():
+        raise ValueError(f"--shard expects I/N such as 1/4, got `{text}`")
+    i, n = int(index), int(count)
+    if not 1 <= i <= n:
+        raise ValueError(f"--shard {text}: I must be between 1 and N")
+    return i, n
+
+
+def shard_of(path: Path, root: Path, count: int) -> int:
+    """The 1-based shard that checks `path`: a hash of its path from the repository's top, so
+    every machine of a CI matrix agrees whatever order or subset of files it walks.
+    """
+    real = path.resolve()
+    name = real.relative_to(root).as_posix() if real.is_relative_to(root) else real.as_posix()
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()[:8], "big") % count + 1
+
+
+def run_check(
+    paths: list[Path],
+    config_path: Path | None = None,
+    *,
+    select: tuple[str, ...] | None = None,
+    ignore: tuple[str, ...] = (),
+    jobs: int | None = 1,
+    shard: tuple[int, int] | None = None,
+    diff: str | None = None,
+    cwd: Path | None = None,
+) -> CheckRun:
+    """Raises ConfigError for an invalid config file and DiffError when `diff` cannot be
+    resolved; everything else becomes a finding.
+
+    `jobs` None picks a number of processes from the CPUs and the number of files.
+    """
+    from domain_lsp.pool import run_batches
+
+    cwd = (cwd or Path.cwd()).resolve()
+    root = vcs_root(cwd) or cwd
+    files = expand(paths, CHECKED_SUFFIXES)
+    if shard is not None:
+        files = [item for item in files if shard_of(item[0], root, shard[1]) == shard[0]]
+    changed = changed_lines(diff, cwd) if diff is not None else None
+    if changed is not None:  # an unchanged file cannot have a finding on a changed line
+        files = [item for item in files if item[0].resolve() in changed]
+    checker = Checker(config_path, cwd, select, ignore)
+    batches = run_batches(checker, files, jobs)
+    checked = [file for batch in batches for file, _ in batch.files]
+    sources: dict[Path, list[CheckedFile]] = {}
+    for batch in batches:
+        for key, problems in batch.sources.items():
+            sources.setdefault(key, problems)  # two processes that loaded a project agree on it
+    order = list(dict.fromkeys(key for batch in batches for _, key in batch.files))
+    extras = [extra for key in order for extra in sources.get(key, [])]
+    if shard is not None:  # each source problem once across the shards
+        extras = [extra for extra in extras if shard_of(extra.path, root, shard[1]) == shard[0]]
     count = len(checked)
     by_path = {c.path.resolve(): c for c in checked}
-    for extra in checker.source_problems():
+    for extra in extras:
         match = by_path.get(extra.path.resolve())
         if match is None:
             by_path[extra.path.resolve()] = extra
@@ -154,4 +249,13 @@ def run_check(paths: list[Path], config_path: Path | None = None) -> CheckRun:
         match.findings.extend(f for f in extra.findings if f.start not in taken and f not in match.findings)
     for item in checked:
         item.findings.sort(key=lambda f: (f.start, f.end, f.code))
-    return CheckRun(checked, count)
+        if changed is not None:
+            lines = changed.get(item.path.resolve(), set())
+            item.findings[:] = [f for f in item.findings if _on_changed_line(item, f, lines)]
+    return CheckRun(checked, count, root)
+
+
+def _on_changed_line(item: CheckedFile, finding: Finding, lines: set[int] | None) -> bool:
+    first = item.lines.line_col(finding.start)[0] + 1
+    last = item.lines.line_col(max(finding.start, finding.end - 1))[0] + 1  # the last character's line
+    return touches(lines, first, last)

@@ -27,7 +27,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the current folder)")
     check.add_argument("--config", type=Path, metavar="FILE", help="use this config file instead of discovering one")
-    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument(
+        "--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)"
+    )
+    check.add_argument(
+        "--diff",
+        metavar="REF",
+        help="report only diagnostics on lines added or changed since the merge base of REF and HEAD",
+    )
+    check.add_argument("--select", metavar="CODES", help="report only these codes (comma-separated)")
+    check.add_argument("--ignore", metavar="CODES", help="never report these codes (comma-separated)")
+    check.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="check in N processes (default: by CPUs and files; 1: no workers)"
+    )
+    check.add_argument("--shard", metavar="I/N", help="check only the I-th of N stable parts of the files (CI matrix)")
 
     commands.add_parser("serve", help="start the language server on stdio")
     return parser
@@ -44,8 +57,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_check_command(args: argparse.Namespace) -> int:
-    from domain_lsp.check import run_check
+    from domain_lsp.check import parse_shard, run_check
     from domain_lsp.config import ConfigError
+    from domain_lsp.gitdiff import DiffError
+    from domain_lsp.policy import UnknownCode, parse_codes
+    from domain_lsp.pool import WorkerCrashed
+    from domain_lsp.report import github, sarif
     from domain_lsp.report import json as json_report
     from domain_lsp.report import text as text_report
 
@@ -59,14 +76,38 @@ def run_check_command(args: argparse.Namespace) -> int:
             return usage_error(f"no such file or folder: {path}")
     if args.config is not None and not args.config.is_file():
         return usage_error(f"config file not found: {args.config}")
+    if args.jobs is not None and args.jobs < 1:
+        return usage_error(f"--jobs must be at least 1, got {args.jobs}")
+    codes: dict[str, tuple[str, ...] | None] = {"select": None, "ignore": ()}
+    for option in codes:
+        value = getattr(args, option)
+        try:
+            codes[option] = parse_codes(value) if value is not None else codes[option]
+        except UnknownCode as error:
+            return usage_error(f"--{option}: {error}")
     try:
-        run = run_check(paths, args.config)
+        shard = parse_shard(args.shard) if args.shard is not None else None
+    except ValueError as error:
+        return usage_error(str(error))
+    try:
+        run = run_check(
+            paths,
+            args.config,
+            select=codes["select"],
+            ignore=codes["ignore"] or (),
+            jobs=args.jobs,
+            shard=shard,
+            diff=args.diff,
+        )
     except ConfigError as error:
         print(f"domain-lsp: config error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except (DiffError, WorkerCrashed) as error:
+        return usage_error(str(error))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    writer = json_report if args.format == "json" else text_report
+    writers = {"json": json_report, "sarif": sarif, "github": github}
+    writer = writers.get(args.format, text_report)
     if isinstance(sys.stdout, io.TextIOWrapper):
         # A terminal that cannot show a character of a source line must not crash the run.
         sys.stdout.reconfigure(errors="backslashreplace")
