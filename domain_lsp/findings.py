@@ -52,6 +52,26 @@ RULES: dict[str, Rule] = {
         Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
         Rule("source-error", Severity.WARNING, "A schema source could not be read or parsed."),
         Rule("file-error", Severity.WARNING, "A file could not be read as text (binary, invalid UTF-8, unreadable)."),
+        Rule(
+            "unknown-package",
+            Severity.ERROR,
+            "An imported module that no inventory package, installed distribution, stdlib or workspace module provides.",
+        ),
+        Rule(
+            "undeclared-package",
+            Severity.WARNING,
+            "An imported package that is installed (or on the index) but not in the inventory.",
+        ),
+        Rule("denied-package", Severity.ERROR, "An imported package the team's policy denies."),
+        Rule("unknown-attribute", Severity.ERROR, "A name the installed version of a module does not have."),
+        Rule(
+            "unknown-argument",
+            Severity.ERROR,
+            "A keyword argument the installed version of a callable does not accept.",
+        ),
+        Rule(
+            "inventory-error", Severity.WARNING, "An inventory file (requirements, pyproject, lock) could not be read."
+        ),
     )
 }
 

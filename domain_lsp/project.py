@@ -5,15 +5,18 @@ The language server and the CLI both hold a Project; neither adds analysis of it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from domain_lsp.analysis.python.apis import ApiChecker
 from domain_lsp.analysis.python.document import PythonAnalysis, analyze_python
 from domain_lsp.analysis.sql.document import SqlAnalysis, analyze_sql
 from domain_lsp.catalog.load import LoadedCatalog, load_catalog
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.config import Config
 from domain_lsp.findings import Finding
+from domain_lsp.inventory.packages import PackageContext
+from domain_lsp.inventory.report import inventory_findings
 
 SQL_SUFFIXES = (".sql",)
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -24,10 +27,28 @@ CHECKED_SUFFIXES = SQL_SUFFIXES + PYTHON_SUFFIXES
 class Project:
     config: Config
     loaded: LoadedCatalog
+    packages: PackageContext | None = None
+    """The package inventory and environment, read once with the catalog (off the server's
+    event loop), then kept for every Python file."""
+    _apis: ApiChecker | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, config: Config) -> Project:
-        return cls(config, load_catalog(config))
+        return cls(config, load_catalog(config), PackageContext.load(config))
+
+    def package_context(self) -> PackageContext:
+        if self.packages is None:
+            self.packages = PackageContext.load(self.config)
+        return self.packages
+
+    def api_checker(self) -> ApiChecker:
+        if self._apis is None:
+            self._apis = ApiChecker(self.package_context())
+        return self._apis
+
+    def inventory_problems(self) -> dict[Path, list[Finding]]:
+        """Malformed inventory files, as findings on each file (offsets into its text)."""
+        return inventory_findings(self.package_context().inventory)
 
     @property
     def catalog(self) -> Catalog:
@@ -37,7 +58,14 @@ class Project:
         return analyze_sql(text, self.loaded.catalog, self.config.sql, path)
 
     def analyze_python(self, text: str, path: str = "") -> PythonAnalysis:
-        return analyze_python(text, self.loaded.catalog, self.config.sql, path)
+        return analyze_python(
+            text,
+            self.loaded.catalog,
+            self.config.sql,
+            path,
+            packages=self.package_context(),
+            apis=self.api_checker(),
+        )
 
     def analyze(self, path: Path, text: str) -> list[Finding]:
         suffix = path.suffix.lower()
@@ -45,4 +73,4 @@ class Project:
             return self.analyze_sql(text, str(path)).findings
         if suffix in PYTHON_SUFFIXES:
             return self.analyze_python(text, str(path)).findings
-        return []
+        return self.inventory_problems().get(path.resolve(), [])

@@ -1,17 +1,23 @@
-"""Analyse a Python file: the SQL in its strings (and, as they land, its imports and APIs)."""
+"""Analyse a Python file: the SQL in its strings, its imports against the package inventory and
+its use of installed APIs."""
 
 from __future__ import annotations
 
+import ast
 import re
+import warnings
 from dataclasses import dataclass
 
+from domain_lsp.analysis.python.apis import ApiChecker, api_findings
 from domain_lsp.analysis.python.embedded_sql import EmbeddedSql, find_embedded_sql
+from domain_lsp.analysis.python.imports import collect_imports, package_findings
 from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.analysis.sql.document import analyze_sql
 from domain_lsp.analysis.suppress import apply_suppressions
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.config import SqlSettings
 from domain_lsp.findings import Finding, Fix
+from domain_lsp.inventory.packages import PackageContext
 from domain_lsp.text import LineIndex
 
 
@@ -57,9 +63,36 @@ def bind_parameters(sql: str) -> str:
     return _FORMAT_PARAMETER.sub(replace, sql)
 
 
-def analyze_python(text: str, catalog: Catalog, settings: SqlSettings, path: str = "") -> PythonAnalysis:
+def python_findings(
+    text: str, lines: LineIndex, path: str, packages: PackageContext | None, apis: ApiChecker | None
+) -> list[Finding]:
+    """Package and API findings; none for a file that does not parse (it is being typed)."""
+    if packages is None:
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
+            tree = ast.parse(text, path or "<unknown>")
+    except (SyntaxError, ValueError):
+        return []
+    imports = collect_imports(tree, text, lines)
+    findings = package_findings(imports, packages, path)
+    if apis is not None:
+        findings.extend(api_findings(tree, imports, apis, lines, path))
+    return findings
+
+
+def analyze_python(
+    text: str,
+    catalog: Catalog,
+    settings: SqlSettings,
+    path: str = "",
+    *,
+    packages: PackageContext | None = None,
+    apis: ApiChecker | None = None,
+) -> PythonAnalysis:
     lines = LineIndex(text)
-    findings: list[Finding] = []
+    findings: list[Finding] = python_findings(text, lines, path, packages, apis)
     regions: list[SqlRegion] = []
     for embedded in find_embedded_sql(text):
         sql = analyze_sql(bind_parameters(embedded.text), catalog, settings, path)

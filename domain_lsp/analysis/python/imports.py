@@ -1,0 +1,215 @@
+"""The imports of a Python file, with the exact range of each module name, whether they are
+guarded (try/except ImportError, `if TYPE_CHECKING:`, version/platform checks), and the
+package findings: unknown-package, undeclared-package, denied-package.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from domain_lsp.findings import Finding, Fix, Severity
+from domain_lsp.inventory.packages import PackageContext, replacement_in
+from domain_lsp.text import LineIndex
+
+_GUARD_EXCEPTIONS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_PLATFORM_TESTS = frozenset(
+    {"version_info", "platform", "hexversion", "implementation", "name", "system", "PY2", "PY3"}
+)
+_FROM_MODULE = re.compile(r"from(?:\s|\\\r?\n)+(\.*)(?:\s|\\\r?\n)*([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)?")
+
+
+@dataclass(frozen=True)
+class ImportedName:
+    name: str
+    start: int
+    end: int
+    alias: str | None
+
+
+@dataclass
+class ImportRef:
+    """One imported module: `import a.b as c` or `from a.b import x, y`."""
+
+    module: str
+    start: int
+    """Offset of the top-level name (the token a package finding points at)."""
+    guarded: bool
+    is_from: bool
+    alias: str | None = None
+    """The local name an `import` binds (`np` for `import numpy as np`, `os` for `import os.path`)."""
+    names: list[ImportedName] = field(default_factory=list)
+    node: ast.stmt | None = None
+
+    @property
+    def top(self) -> str:
+        return self.module.split(".", 1)[0]
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.top)
+
+
+def _handler_guards(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for node in types:
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+        if name in names:
+            return True
+    return False
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _is_platform_test(test: ast.expr) -> bool:
+    """`sys.version_info >= (3, 11)`, `sys.platform == "win32"`, `os.name == "nt"` ..."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Attribute) and node.attr in _PLATFORM_TESTS:
+            return True
+        if isinstance(node, ast.Name) and node.id in _PLATFORM_TESTS:
+            return True
+    return False
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, text: str, lines: LineIndex) -> None:
+        self.text = text
+        self.lines = lines
+        self.guard = 0
+        self.imports: list[ImportRef] = []
+
+    def offset(self, line: int, column: int) -> int:
+        return self.lines.offset(line - 1, column, "utf-8")
+
+    def guarded_visit(self, nodes: list[ast.stmt], guarded: bool) -> None:
+        self.guard += guarded
+        for node in nodes:
+            self.visit(node)
+        self.guard -= guarded
+
+    def visit_Try(self, node: ast.Try) -> None:
+        guarded = any(_handler_guards(h, _GUARD_EXCEPTIONS) for h in node.handlers)
+        self.guarded_visit(node.body, guarded)
+        for handler in node.handlers:
+            self.guarded_visit(handler.body, guarded)
+        self.guarded_visit(node.orelse, guarded)
+        self.guarded_visit(node.finalbody, False)
+
+    visit_TryStar = visit_Try
+
+    def visit_If(self, node: ast.If) -> None:
+        if _is_type_checking(node.test):
+            self.guarded_visit(node.body, True)
+            self.guarded_visit(node.orelse, False)
+            return
+        platform = _is_platform_test(node.test)
+        self.guarded_visit(node.body, platform)
+        self.guarded_visit(node.orelse, platform)
+
+    def visit_With(self, node: ast.With) -> None:
+        # `with contextlib.suppress(ImportError):`
+        suppress = any(
+            isinstance(item.context_expr, ast.Call)
+            and any(
+                isinstance(a, ast.Name | ast.Attribute) and "Error" in ast.unparse(a) for a in item.context_expr.args
+            )
+            for item in node.items
+        )
+        self.guarded_visit(node.body, suppress)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            start = self.offset(alias.lineno, alias.col_offset)
+            local = alias.asname or alias.name.split(".", 1)[0]
+            self.imports.append(ImportRef(alias.name, start, self.guard > 0, False, local, node=node))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level or not node.module:
+            return  # relative imports are the workspace's own
+        begin = self.offset(node.lineno, node.col_offset)
+        match = _FROM_MODULE.match(self.text, begin)
+        start = match.start(2) if match and match.group(2) else begin
+        names = [
+            ImportedName(
+                a.name, self.offset(a.lineno, a.col_offset), self.offset(a.lineno, a.col_offset) + len(a.name), a.asname
+            )
+            for a in node.names
+        ]
+        self.imports.append(ImportRef(node.module, start, self.guard > 0, True, names=names, node=node))
+
+
+def collect_imports(tree: ast.Module, text: str, lines: LineIndex) -> list[ImportRef]:
+    collector = _Collector(text, lines)
+    collector.visit(tree)
+    return collector.imports
+
+
+def package_findings(imports: list[ImportRef], context: PackageContext, path: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for ref in imports:
+        finding = _judge(ref, context, path)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _guarded(finding: Finding, ref: ImportRef) -> Finding:
+    if not ref.guarded:
+        return finding
+    message = finding.message + " (the import is guarded, so this is only a hint)"
+    return Finding(finding.code, message, finding.start, finding.end, Severity.HINT, finding.fixes, finding.data)
+
+
+def _judge(ref: ImportRef, context: PackageContext, path: str) -> Finding | None:
+    top = ref.top
+    environment = context.environment
+    if top == "__future__" or context.is_allowed(ref.module):
+        return None
+    denied = context.denial(ref.module, top)
+    if denied is not None:
+        name, reason = denied
+        message = f"`{top}` is denied" + (f" ({name})" if name.lower() != top.lower() else "")
+        message += f": {reason}" if reason else " by the team's package policy"
+        fixes: tuple[Fix, ...] = ()
+        replacement = replacement_in(reason)
+        if replacement and replacement.isidentifier():
+            fixes = (Fix(f"Use `{replacement}`", ref.start, ref.end, replacement),)
+        return _guarded(Finding("denied-package", message, ref.start, ref.end, fixes=fixes), ref)
+    if top in environment.stdlib or context.is_workspace_module(top, path):
+        return None
+    if not context.grounded:
+        return None
+    inventory = context.inventory
+    names = context.names
+    installed_by = names.installed_by(top)
+    if any(inventory.declares(d) or d.lower() in inventory.own_names for d in installed_by):
+        return None
+    if names.declared_by(top):
+        return None
+    where = inventory.describe()
+    if names.installed(top):
+        if not installed_by:
+            return None  # importable, but no metadata says from where: not ours to judge
+        dist = environment.distribution(installed_by[0])
+        version = f" {dist.version}" if dist is not None else ""
+        message = f"`{top}` is installed ({installed_by[0]}{version}) but not declared in {where}"
+        return _guarded(Finding("undeclared-package", message, ref.start, ref.end), ref)
+    nowhere = f"not declared in {where}, not installed in the environment (Python {environment.python}) and not a workspace module"
+    if context.index is not None:
+        answers = [context.index.lookup(name) for name in names.candidates(top)]
+        found = next((a for a in answers if a is not None and a.exists), None)
+        if found is not None:
+            message = f"`{top}` exists on the package index ({found.url}) but is {nowhere}"
+            return _guarded(Finding("undeclared-package", message, ref.start, ref.end), ref)
+        if answers and all(a is not None for a in answers):
+            message = f"no package provides `{top}`: it does not exist on the package index {context.index.url} and is {nowhere}; likely a hallucinated name"
+            return _guarded(Finding("unknown-package", message, ref.start, ref.end), ref)
+    message = f"no package provides `{top}`: it is {nowhere}; likely a hallucinated name"
+    return _guarded(Finding("unknown-package", message, ref.start, ref.end), ref)

@@ -1,0 +1,1 @@
+"""The team's package inventory (requirements, pyproject, lock files) and installed environment."""

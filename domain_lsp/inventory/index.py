@@ -1,0 +1,81 @@
+"""Ask the team's package index whether a distribution exists: PEP 691 JSON, else PEP 503 HTML.
+
+Answers are cached per process; an unreachable index (offline, timeout, server error) answers
+"don't know" so the analysis falls back to what the inventory and environment say.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from domain_lsp.inventory.model import normalize
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 3.0
+UNKNOWN_RETRY_SECONDS = 60.0
+"""After a failed request, that name is not asked again for this long (offline stays fast)."""
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass(frozen=True)
+class IndexAnswer:
+    exists: bool
+    url: str
+
+
+class PackageIndex:
+    def __init__(self, url: str, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.url = url.rstrip("/") + "/"
+        self.timeout = timeout
+        self._answers: dict[str, IndexAnswer] = {}
+        self._failed: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, distribution: str) -> IndexAnswer | None:
+        """Whether the index has the project; None when it cannot be asked."""
+        key = normalize(distribution)
+        with self._lock:
+            if key in self._answers:
+                return self._answers[key]
+            failed = self._failed.get(key)
+            if failed is not None and time.monotonic() - failed < UNKNOWN_RETRY_SECONDS:
+                return None
+        answer = self._ask(key)
+        with self._lock:
+            if answer is None:
+                self._failed[key] = time.monotonic()
+            else:
+                self._answers[key] = answer
+        return answer
+
+    def _ask(self, key: str) -> IndexAnswer | None:
+        try:
+            import httpx
+        except ImportError:  # the index check is optional; without httpx it is off
+            return None
+        url = f"{self.url}{key}/"
+        try:
+            response = httpx.get(
+                url,
+                headers={"Accept": f"{JSON_TYPE}, text/html;q=0.1"},
+                timeout=self.timeout,
+                follow_redirects=True,
+            )
+        except httpx.HTTPError as exc:
+            log.info("package index %s unreachable: %s", self.url, exc)
+            return None
+        if response.status_code == 404:
+            return IndexAnswer(False, url)
+        if response.status_code != 200:
+            return None
+        content_type = response.headers.get("content-type", "")
+        if JSON_TYPE in content_type or content_type.startswith("application/json"):
+            try:
+                response.json()
+            except ValueError:
+                return None
+        return IndexAnswer(True, url)  # PEP 691 or 503: a project page exists (even one listing no files)

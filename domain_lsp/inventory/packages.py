@@ -1,0 +1,115 @@
+"""Everything a Python file's imports are judged against, loaded once per project: the
+inventory, the environment, the module -> distribution map, allow/deny lists, the index and
+the workspace's own modules.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from domain_lsp.config import Config
+from domain_lsp.inventory.environment import Environment, find_interpreter, probe
+from domain_lsp.inventory.index import PackageIndex
+from domain_lsp.inventory.load import load_inventory
+from domain_lsp.inventory.model import Inventory, normalize
+from domain_lsp.inventory.names import ModuleNames
+
+_REPLACEMENT = re.compile(r"\b(?:use|prefer|replace(?:d)? (?:it )?with|switch to)\s+`?([A-Za-z_][\w.-]*)`?", re.I)
+
+
+def replacement_in(reason: str) -> str | None:
+    """The package a deny reason recommends: "use httpx (team standard)" -> httpx."""
+    match = _REPLACEMENT.search(reason)
+    return match.group(1).rstrip(".") if match else None
+
+
+@dataclass
+class PackageContext:
+    root: Path
+    inventory: Inventory
+    environment: Environment
+    interpreter: Path
+    names: ModuleNames
+    allow: tuple[str, ...] = ()
+    deny: dict[str, str] = field(default_factory=dict)
+    """Normalized package or module name -> reason."""
+    index: PackageIndex | None = None
+    grounded: bool = False
+    """Whether there is anything to ground imports in (an inventory or a configured
+    environment); without it only `denied-package` applies."""
+    _folder_modules: dict[Path, tuple[float, frozenset[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, config: Config) -> PackageContext:
+        inventory = load_inventory(config)
+        interpreter, _ = find_interpreter(config.root, config.python.environment)
+        environment = probe(interpreter)
+        settings = config.packages
+        grounded = bool(inventory.declared) or settings.inventory is not None or config.python.environment is not None
+        return cls(
+            root=config.root,
+            inventory=inventory,
+            environment=environment,
+            interpreter=interpreter,
+            names=ModuleNames(environment, [d.name for d in inventory.declared.values()]),
+            allow=settings.allow,
+            deny={normalize(name): reason for name, reason in settings.deny},
+            index=PackageIndex(settings.index) if settings.index else None,
+            grounded=grounded,
+        )
+
+    # -- the workspace's own modules -----------------------------------------------------
+    def _modules_in(self, folder: Path) -> frozenset[str]:
+        try:
+            stamp = folder.stat().st_mtime  # a file added or removed changes its folder's mtime
+        except OSError:
+            return frozenset()
+        cached = self._folder_modules.get(folder)
+        if cached is None or cached[0] != stamp:
+            names: set[str] = set()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                entries = []
+            for entry in entries:
+                name = entry.name
+                if name.endswith((".py", ".pyi")) and entry.is_file():
+                    names.add(name.rsplit(".", 1)[0])
+                elif name.endswith((".so", ".pyd")):
+                    names.add(name.split(".", 1)[0])
+                elif entry.is_dir() and name.isidentifier():
+                    names.add(name)  # a package, or an implicit namespace package
+            cached = self._folder_modules[folder] = (stamp, frozenset(names))
+        return cached[1]
+
+    def is_workspace_module(self, top: str, path: str) -> bool:
+        """Top-level modules of the workspace root, its src/ layout, and of the analysed file's
+        folder and each folder up to the root (scripts import their neighbours)."""
+        folders = [self.root, self.root / "src"]
+        if path:
+            folder = Path(path).resolve().parent
+            while True:
+                folders.append(folder)
+                if folder == self.root or folder == folder.parent or self.root not in folder.parents:
+                    break
+                folder = folder.parent
+        return any(top in self._modules_in(folder) for folder in folders)
+
+    def is_allowed(self, module: str) -> bool:
+        return any(module == name or module.startswith(name + ".") for name in self.allow)
+
+    def denial(self, module: str, top: str) -> tuple[str, str] | None:
+        """(denied name, reason) when the module or a distribution providing it is denied."""
+        if not self.deny:
+            return None
+        parts = module.split(".")
+        candidates = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+        candidates += self.names.installed_by(top) + self.names.declared_by(top)
+        for candidate in candidates:
+            reason = self.deny.get(normalize(candidate))
+            if reason is not None:
+                return candidate, reason
+        return None
