@@ -1,6 +1,8 @@
-"""Build the workspace catalog from the configured (or discovered) schema sources.
+"""Build the workspace catalog from the configured (or discovered) schema sources: files
+(`sql.schemas`: DDL, mappings, dbt artifacts) in order, then live sources (`[[sql.sources]]`).
 
-One bad source never stops the others: its problems are kept on its SourceReport.
+One bad source never stops the others: its problems are kept on its SourceReport. A catalog
+whose inputs have not changed comes from the on-disk cache (catalog/cache.py).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from domain_lsp.catalog.model import Catalog
-from domain_lsp.catalog.sources import SourceProblem
+from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
+from domain_lsp.catalog.sources.dbt import DbtError, DbtProject, companion_files, is_dbt_artifact, load_dbt, manifest_of
 from domain_lsp.catalog.sources.ddl import Retry, load_ddl
 from domain_lsp.catalog.sources.mapping import MappingError, load_mapping
-from domain_lsp.config import Config
+from domain_lsp.config import Config, SourceSettings
 from domain_lsp.text import LineIndex
 from domain_lsp.workspace import walk
 
@@ -27,14 +30,26 @@ DISCOVERY_PROBE = 1024 * 1024
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
 
 
+FileStamp = tuple[str, int, int]
+"""A file as the cache and the staleness check see it: path, mtime in ns, size (-1, -1 if absent)."""
+
+
 @dataclass
 class SourceReport:
     path: Path
+    """The source file; for a live source, the config file that declares it."""
     kind: str
-    """"ddl" or "mapping"."""
+    """"ddl", "mapping", "dbt", or a live kind: "postgres", "sqlite", "duckdb", "http"."""
     tables: int = 0
     problems: list[SourceProblem] = field(default_factory=list)
     seconds: float = 0.0
+    name: str = ""
+    """How to show the source: its path, or a live source's kind and location (never a secret)."""
+    inputs: tuple[FileStamp, ...] = ()
+    """Every file read, stamped when read: when one changes, the source is stale."""
+    live: SourceSettings | None = None
+    loaded_at: float = 0.0
+    """time.time() when read; with `live.refresh_interval`, when the source needs reading again."""
 
 
 @dataclass
@@ -42,6 +57,59 @@ class LoadedCatalog:
     catalog: Catalog
     sources: list[SourceReport]
     seconds: float = 0.0
+    dbt: list[DbtProject] = field(default_factory=list)
+    """The dbt projects among the sources: model files are checked with their refs resolved."""
+    from_cache: bool = False
+    """True when the catalog came from the on-disk cache rather than its sources."""
+
+
+def stamp(path: Path) -> FileStamp:
+    try:
+        info = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), info.st_mtime_ns, info.st_size)
+
+
+def catalog_is_stale(loaded: LoadedCatalog, now: float | None = None) -> bool:
+    """True when a file the catalog was read from changed (or appeared or vanished), or a live
+    source is older than its refresh interval. Cheap: one stat per input file. (A new file that
+    a schema glob now matches is not seen here; the server learns of it from the client.)
+    """
+    return files_changed(loaded) or live_due(loaded, now)
+
+
+def files_changed(loaded: LoadedCatalog) -> bool:
+    return any(
+        stamp(Path(path)) != (path, mtime, size) for report in loaded.sources for path, mtime, size in report.inputs
+    )
+
+
+def live_due(loaded: LoadedCatalog, now: float | None = None) -> bool:
+    """True when a live source with a refresh interval is older than it."""
+    now = time.time() if now is None else now
+    for report in loaded.sources:
+        interval = report.live.refresh_interval if report.live is not None else 0.0
+        if interval > 0 and now - report.loaded_at >= interval:
+            return True
+    return False
+
+
+def seconds_until_due(loaded: LoadedCatalog, now: float | None = None) -> float | None:
+    """When the next live source is due for a refresh (0 if one already is); None if never."""
+    now = time.time() if now is None else now
+    due = [
+        max(0.0, report.loaded_at + report.live.refresh_interval - now)
+        for report in loaded.sources
+        if report.live is not None and report.live.refresh_interval > 0
+    ]
+    return min(due) if due else None
+
+
+def stale_sources(loaded: LoadedCatalog, changed: list[Path]) -> bool:
+    """True when one of `changed` (from workspace/didChangeWatchedFiles) is an input of the catalog."""
+    inputs = {path for report in loaded.sources for path, _, _ in report.inputs}
+    return any(str(path) in inputs or str(path.resolve()) in inputs for path in changed)
 
 
 def _glob(root: Path, pattern: str) -> list[Path]:
@@ -84,6 +152,15 @@ def schema_files(config: Config) -> list[Path]:
     return files
 
 
+def candidate_files(config: Config) -> list[Path]:
+    """The files whose set and stamps decide whether a cached catalog is still current: the
+    configured globs' matches, or without `sql.schemas` every .sql file of the workspace.
+    """
+    if config.sql.schemas is None:
+        return list(walk(config.root, (".sql",)))
+    return schema_files(config)
+
+
 def missing_globs(config: Config) -> list[str]:
     """Configured schema globs that match no file: worth a warning, never a crash."""
     return [p for p in config.sql.schemas or () if not _glob(config.root, p)]
@@ -116,10 +193,26 @@ def read_source(path: Path, report: SourceReport) -> str | None:
         return text
 
 
-def _load_one(path: Path, config: Config, catalog: Catalog) -> tuple[SourceReport, list[Retry]]:
+def _load_one(path: Path, config: Config, catalog: Catalog, dbt: list[DbtProject]) -> tuple[SourceReport, list[Retry]]:
     started = time.perf_counter()
-    report = SourceReport(path, "mapping" if path.suffix.lower() in MAPPING_SUFFIXES else "ddl")
+    report = SourceReport(path, "mapping" if path.suffix.lower() in MAPPING_SUFFIXES else "ddl", name=str(path))
+    report.inputs = (stamp(path),)
     retries: list[Retry] = []
+    if path.name == "manifest.json" and _is_dbt_manifest(path):
+        report.kind = "dbt"
+        report.inputs = tuple(stamp(p) for p in (path, *companion_files(path)))
+        before = len(catalog)
+        try:
+            problems, project = load_dbt(path, path.read_bytes(), catalog)  # no size limit: dbt's can be huge
+            report.problems.extend(problems)
+            dbt.append(project)
+        except OSError as exc:
+            report.problems.append(SourceProblem(f"cannot read: {exc.strerror or exc}"))
+        except DbtError as exc:
+            report.problems.append(SourceProblem(str(exc), exc.line, exc.column))
+        report.tables = len(catalog) - before
+        report.seconds = time.perf_counter() - started
+        return report, retries
     text = read_source(path, report)
     if text is not None:
         before = len(catalog)
@@ -136,13 +229,73 @@ def _load_one(path: Path, config: Config, catalog: Catalog) -> tuple[SourceRepor
     return report, retries
 
 
-def load_catalog(config: Config) -> LoadedCatalog:
+def _is_dbt_manifest(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return is_dbt_artifact(path, head)
+
+
+def _dbt_pairs(files: list[Path]) -> list[Path]:
+    """A dbt catalog.json is read together with the manifest.json beside it: keep one entry."""
+    result: list[Path] = []
+    seen: set[Path] = set()
+    for path in files:
+        if path.name == "catalog.json" and manifest_of(path).is_file():
+            path = manifest_of(path)
+        if path.absolute() not in seen:
+            seen.add(path.absolute())
+            result.append(path)
+    return result
+
+
+def _load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> SourceReport:
+    from domain_lsp.catalog.sources.live import live_inputs, load_live
+
+    started = time.time()
+    report = SourceReport(config.path or config.root, settings.kind, name=settings.name, live=settings)
+    report.inputs = tuple(stamp(p) for p in live_inputs(settings, config))
+    line = (settings.line or 1) - 1
+    before = len(catalog)
+    try:
+        problems = load_live(settings, config, catalog)
+        report.problems.extend(SourceProblem(p.message, line) for p in problems)
+    except SourceUnavailable as exc:
+        report.problems.append(SourceProblem(f"{settings.name}: {exc}", line))
+    report.tables = len(catalog) - before
+    report.loaded_at = started
+    report.seconds = time.time() - started
+    return report
+
+
+def load_catalog(config: Config, use_cache: bool = True, allow_stale: bool = False) -> LoadedCatalog:
+    """The catalog of `config`'s sources. With `use_cache`, an on-disk copy is used when no input
+    changed and no live source is due (with `allow_stale`, even when one is: a server shows it
+    at once and reloads in the background); the result is then saved for the next start.
+    """
+    from domain_lsp.catalog import cache
+
+    if use_cache:
+        cached = cache.read(config)
+        if cached is not None and not files_changed(cached) and (allow_stale or not live_due(cached)):
+            return cached
+    loaded = load_sources(config)
+    if use_cache:
+        cache.write(config, loaded)
+    return loaded
+
+
+def load_sources(config: Config) -> LoadedCatalog:
+    """Read every source now, ignoring the cache."""
     started = time.perf_counter()
     catalog = Catalog()
     reports: list[SourceReport] = []
+    dbt: list[DbtProject] = []
     retries: list[tuple[SourceReport, Retry]] = []
-    for path in schema_files(config):
-        report, pending = _load_one(path, config, catalog)
+    for path in _dbt_pairs(schema_files(config)):
+        report, pending = _load_one(path, config, catalog, dbt)
         reports.append(report)
         retries.extend((report, retry) for retry in pending)
     # Views over tables that later files define: retry until nothing more resolves.
@@ -156,6 +309,8 @@ def load_catalog(config: Config) -> LoadedCatalog:
                 progress = True
     for report, retry in retries:
         report.problems.append(retry.problem)
+    for settings in config.sql.sources:
+        reports.append(_load_live(settings, config, catalog))
     for report in reports:
         report.problems.sort(key=lambda p: (p.line, p.character))
-    return LoadedCatalog(catalog, reports, time.perf_counter() - started)
+    return LoadedCatalog(catalog, reports, time.perf_counter() - started, dbt)

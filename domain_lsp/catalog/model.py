@@ -30,6 +30,10 @@ class Column:
     type: str | None = None
     description: str | None = None
     location: Location | None = None
+    tags: tuple[str, ...] = ()
+    """Labels later rules use, e.g. "pii"; from dbt tags/meta, comments or the mapping file."""
+    deprecated: str | None = None
+    """Why, or what replaces it ("use customer_id"); "" when deprecated without a note."""
 
 
 @dataclass(slots=True)
@@ -43,6 +47,12 @@ class Table:
     """Keyed by the case-folded name, in definition order."""
     description: str | None = None
     location: Location | None = None
+    tags: tuple[str, ...] = ()
+    deprecated: str | None = None
+    """Why, or what replaces it; "" when deprecated without a note; None when current."""
+    columns_known: bool = True
+    """False when a source names the table but not its columns (an undocumented dbt model):
+    its columns are unknown, so none may be reported as missing."""
 
     @property
     def qualified_name(self) -> str:
@@ -173,6 +183,10 @@ class Catalog:
         if self.parent is not None:
             names.update(self.parent.schemas())
         return sorted(names)
+
+    def schema_entries(self) -> list[tuple[str, str]]:
+        """This catalog's own schemas as (schema name, case-folded database), for the cache."""
+        return [(name, database) for (database, _), name in self._schemas.items()]
 
     def functions_named(self, name: str) -> list[Function]:
         own = self._functions.get(key(name), [])

@@ -117,7 +117,7 @@ def test_invalid_toml_names_the_line(tmp_path: Path, text: str, line: int, messa
     [
         ('[sql]\ndialect = "postgres"\nschema = ["x"]\n', 3, "sql.schema", "unknown key; did you mean `schemas`?"),
         ('[sqll]\ndialect = "duckdb"\n', 1, "sqll", "unknown key; did you mean `sql`?"),
-        ("[sql]\nflavour = 1\n", 2, "sql.flavour", "unknown key; known keys: dialect, schemas, search_path"),
+        ("[sql]\nflavour = 1\n", 2, "sql.flavour", "unknown key; known keys: dialect, schemas, search_path, sources"),
         ('sql = "postgres"\n', 1, "sql", "expected a table, got a string"),
         ("[sql]\ndialect = 5\n", 2, "sql.dialect", "expected a string, got an integer"),
         ("[sql]\nsearch_path = true\n", 2, "sql.search_path", "expected a list of strings, got a boolean"),

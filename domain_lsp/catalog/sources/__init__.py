@@ -13,3 +13,9 @@ class SourceProblem:
     line: int = 0
     """0-based, like `character`; 0 when the problem is about the whole file."""
     character: int = 0
+
+
+class SourceUnavailable(Exception):
+    """A live source could not be read at all (driver missing, unreachable, refused). The
+    message is shown to the user, so it never contains a DSN, password or token.
+    """

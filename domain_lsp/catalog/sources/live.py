@@ -1,0 +1,78 @@
+"""Dispatch a `[[sql.sources]]` entry to the module that reads its kind. Each reader adds what
+it finds to the catalog, raises SourceUnavailable when it cannot read at all, and never puts a
+secret in a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from domain_lsp.catalog.model import Catalog
+from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
+from domain_lsp.config import Config, SourceSettings
+
+
+def source_path(settings: SourceSettings, config: Config) -> Path:
+    """A file source's path: relative to the config file's folder, like `sql.schemas`."""
+    path = Path(settings.path or "").expanduser()
+    return path if path.is_absolute() else config.root / path
+
+
+def live_inputs(settings: SourceSettings, config: Config) -> list[Path]:
+    """Files whose change makes the source stale: a database file and its write-ahead log."""
+    if settings.kind == "sqlite":
+        path = source_path(settings, config)
+        return [path, path.with_name(path.name + "-wal")]
+    if settings.kind == "duckdb":
+        path = source_path(settings, config)
+        return [path, path.with_name(path.name + ".wal")]
+    return []
+
+
+def load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> list[SourceProblem]:
+    if settings.kind == "sqlite":
+        from domain_lsp.catalog.sources.sqlite_db import load_sqlite
+
+        return load_sqlite(source_path(settings, config), settings, catalog)
+    if settings.kind == "duckdb":
+        from domain_lsp.catalog.sources.duckdb_db import load_duckdb
+
+        return load_duckdb(source_path(settings, config), settings, catalog)
+    if settings.kind == "postgres":
+        from domain_lsp.catalog.sources.postgres import load_postgres
+
+        return load_postgres(settings, catalog)
+    if settings.kind == "http":
+        from domain_lsp.catalog.sources.http import load_http
+
+        return load_http(settings, config, catalog)
+    raise SourceUnavailable(f"unknown source kind `{settings.kind}`")
+
+
+def live_identity(settings: SourceSettings) -> tuple[object, ...]:
+    """What the cache key holds of a live source: its settings and, for PostgreSQL, where the
+    DSN points (host, port, database, user); never the password.
+    """
+    where: tuple[object, ...] = ()
+    if settings.kind == "postgres":
+        dsn = os.environ.get(settings.dsn_env or "", "")
+        where = tuple(sorted(_conninfo(dsn).items()))
+    return (settings.kind, settings.dsn_env, settings.path, settings.url, settings.token_env, settings.schemas, where)
+
+
+def _conninfo(dsn: str) -> dict[str, str]:
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        parts = {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
+    except Exception:  # driver missing or a malformed DSN: the connection will say so
+        return {"unparsed": hashlib.sha256(dsn.encode()).hexdigest()[:8]} if dsn else {}
+    return {k: v for k, v in parts.items() if k in ("host", "hostaddr", "port", "dbname", "user", "service")}
+
+
+def missing_driver(package: str, extra: str) -> SourceUnavailable:
+    return SourceUnavailable(
+        f"the Python package `{package}` is not installed; install it with `pip install 'domain-lsp[{extra}]'`"
+    )

@@ -1,0 +1,110 @@
+"""Schema from a live PostgreSQL database (psycopg 3): schemas from information_schema; tables,
+views, materialized views, foreign and partitioned tables, their columns, comments and the
+database's own functions from pg_catalog (one query each, fast on tens of thousands of tables).
+
+The session is read-only with connect and statement timeouts. The DSN comes only from the
+environment variable the config names; no message ever contains it or its password.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from domain_lsp.catalog.model import Catalog, Column, Function, Table
+from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
+from domain_lsp.catalog.sources.comments import comment_metadata
+from domain_lsp.catalog.sources.live import missing_driver
+from domain_lsp.config import SourceSettings
+
+KINDS = {"r": "table", "p": "table", "f": "table", "v": "view", "m": "view"}
+FILTER = """n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%'
+    AND n.nspname NOT LIKE 'pg\\_temp\\_%%' AND (cardinality(%(schemas)s::text[]) = 0 OR n.nspname = ANY(%(schemas)s))"""
+SCHEMAS = (
+    """SELECT schema_name FROM information_schema.schemata n0
+    JOIN pg_namespace n ON n.nspname = n0.schema_name WHERE """
+    + FILTER
+)
+RELATIONS = f"""SELECT c.oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class')
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND {FILTER}"""
+COLUMNS = f"""SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), col_description(a.attrelid, a.attnum)
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'v', 'm') AND {FILTER}
+    ORDER BY a.attrelid, a.attnum"""
+FUNCTIONS = f"""SELECT DISTINCT n.nspname, p.proname, obj_description(p.oid, 'pg_proc')
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {FILTER}"""
+
+
+def load_postgres(settings: SourceSettings, catalog: Catalog) -> list[SourceProblem]:
+    try:
+        import psycopg
+    except ImportError:
+        raise missing_driver("psycopg", "postgres") from None
+    name = settings.dsn_env or ""
+    dsn = os.environ.get(name, "")
+    if not dsn.strip():
+        raise SourceUnavailable(f"the environment variable {name} is not set (it should hold the connection string)")
+    timeout_ms = max(1, int(settings.timeout * 1000))
+    try:
+        connection = psycopg.connect(
+            dsn,
+            autocommit=False,
+            connect_timeout=max(1, round(settings.timeout)),
+            options=f"-c statement_timeout={timeout_ms} -c default_transaction_read_only=on",
+            application_name="domain-lsp",
+        )
+    except Exception as exc:  # psycopg.Error, or ProgrammingError for a malformed DSN
+        raise SourceUnavailable(f"cannot connect: {redact(str(exc), dsn)}") from None
+    try:
+        with connection:
+            connection.read_only = True
+            arguments = {"schemas": list(settings.schemas)}
+            with connection.cursor() as cursor:
+                for (schema,) in cursor.execute(SCHEMAS, arguments).fetchall():
+                    catalog.add_schema(schema)
+                tables: dict[int, Table] = {}
+                for oid, schema, relation, kind, comment in cursor.execute(RELATIONS, arguments).fetchall():
+                    tags, deprecated = comment_metadata(comment)
+                    tables[oid] = Table(
+                        relation,
+                        schema,
+                        kind=KINDS.get(kind, "table"),
+                        description=comment,
+                        tags=tags,
+                        deprecated=deprecated,
+                    )
+                for oid, column, type_, comment in cursor.execute(COLUMNS, arguments):
+                    table = tables.get(oid)
+                    if table is not None:
+                        tags, deprecated = comment_metadata(comment)
+                        table.add_column(Column(column, type_, comment, None, tags, deprecated))
+                for table in tables.values():
+                    catalog.add_table(table)
+                for schema, function, comment in cursor.execute(FUNCTIONS, arguments).fetchall():
+                    catalog.add_function(Function(function, schema, description=comment))
+            connection.rollback()  # nothing was written; leave nothing open
+    except psycopg.Error as exc:
+        raise SourceUnavailable(f"cannot read the catalog: {redact(str(exc), dsn)}") from None
+    finally:
+        connection.close()
+    return []
+
+
+def redact(message: str, dsn: str) -> str:
+    """A driver message without the DSN, its password, or any `password=` / `user:pw@` part."""
+    secrets = {dsn.strip()}
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        password = conninfo_to_dict(dsn).get("password")
+        if password:
+            secrets.add(str(password))
+    except Exception:  # a malformed DSN: the patterns below still find the usual places
+        pass
+    for match in re.finditer(r"://[^:/@\s]*:([^@\s]+)@|password\s*=\s*'?([^'\s]+)", dsn, re.IGNORECASE):
+        secrets.add(match.group(1) or match.group(2) or "")
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    message = re.sub(r"(password\s*=\s*)\S+", r"\1***", message, flags=re.IGNORECASE)
+    return " ".join(message.split())
