@@ -28,7 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the current folder)")
     check.add_argument("--config", type=Path, metavar="FILE", help="use this config file instead of discovering one")
     check.add_argument(
-        "--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)"
+        "--format",
+        choices=("text", "json", "sarif", "github", "gitlab"),
+        default="text",
+        help="output format (default: text)",
     )
     check.add_argument(
         "--diff",
@@ -62,7 +65,7 @@ def run_check_command(args: argparse.Namespace) -> int:
     from domain_lsp.gitdiff import DiffError
     from domain_lsp.policy import UnknownCode, parse_codes
     from domain_lsp.pool import WorkerCrashed
-    from domain_lsp.report import github, sarif
+    from domain_lsp.report import github, gitlab, sarif
     from domain_lsp.report import json as json_report
     from domain_lsp.report import text as text_report
 
@@ -106,7 +109,7 @@ def run_check_command(args: argparse.Namespace) -> int:
         return usage_error(str(error))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    writers = {"json": json_report, "sarif": sarif, "github": github}
+    writers = {"json": json_report, "sarif": sarif, "github": github, "gitlab": gitlab}
     writer = writers.get(args.format, text_report)
     if isinstance(sys.stdout, io.TextIOWrapper):
         # A terminal that cannot show a character of a source line must not crash the run.
