@@ -6,7 +6,7 @@
 # Idempotent: a finished install is marked with .complete and reused; a half-finished one is
 # started over. Output: .cache/editors/code-server-<version>/ (ignored by git).
 # Debian packages needed first (see docs/editors.md):
-#   build-essential pkg-config python3 libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep chromium
+#   build-essential pkg-config python3 libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep chromium fonts-dejavu-core
 # code-server 4.100.3 (VS Code 1.100.3) is the last release that runs on Node 20.
 set -euo pipefail
 
