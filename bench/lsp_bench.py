@@ -1,0 +1,112 @@
+"""Server figures per catalog size, all over stdio: start (cold and warm catalog cache),
+completion latency in three contexts (SQL file and SQL in a Python file), one-character
+edit -> published diagnostics, and the server's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.lsp_client import BenchClient
+from bench.stats import summary
+
+PY_PREFIX = '    cur.execute("'
+"""Each embedded query in the generated Python file starts after this on its own line."""
+PY_FIRST_LINE = 3
+
+
+@dataclass(frozen=True)
+class Inputs:
+    workspace: Path
+    """Holds domain-lsp.toml, big.sql and big.py."""
+    sql_file: Path
+    py_file: Path
+
+
+def completion_points(lines: list[str], offset: int, count: int, seed: int) -> dict[str, list[tuple[int, int]]]:
+    """(line, character) for each context, on lines of the `SELECT o.id, ... FROM a AS o JOIN`
+    shape, spread over the file. `offset` is where the SQL starts on a line (Python prefix)."""
+    rng = random.Random(seed)
+    candidates = [i for i, line in enumerate(lines) if line[offset:].startswith("SELECT o.id,")]
+    chosen = [rng.choice(candidates) for _ in range(count)]
+    points: dict[str, list[tuple[int, int]]] = {"after FROM": [], "after alias.": [], "SELECT list": []}
+    for i in chosen:
+        line = lines[i]
+        points["after FROM"].append((i, line.index(" FROM ", offset) + len(" FROM ")))
+        points["after alias."].append((i, offset + len("SELECT o.")))
+        points["SELECT list"].append((i, offset + len("SELECT ")))
+    return points
+
+
+async def _completions(
+    client: BenchClient, uri: str, points: dict[str, list[tuple[int, int]]]
+) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for context, where in points.items():
+        first, items = await client.complete(uri, *where[0])  # builds any per-catalog index
+        samples = []
+        for line, character in where:
+            elapsed, items = await client.complete(uri, line, character)
+            samples.append(elapsed)
+        out[context] = {**summary(samples), "first_ms": round(first * 1000, 2), "items": items}
+    return out
+
+
+async def _edits(client: BenchClient, uri: str, lines: list[str], count: int, seed: int) -> dict[str, float]:
+    """Change one digit of a literal, wait for the diagnostics of that version; repeat."""
+    rng = random.Random(seed)
+    targets = [i for i, line in enumerate(lines) if "o.amount > " in line]
+    samples, version = [], 1
+    for _ in range(count):
+        i = rng.choice(targets)
+        column = lines[i].index("o.amount > ") + len("o.amount > ")
+        digit = lines[i][column]
+        new = "7" if digit != "7" else "8"
+        lines[i] = lines[i][:column] + new + lines[i][column + 1 :]
+        version += 1
+        sent = time.perf_counter()
+        client.change(uri, version, i, column, column + 1, new)
+        arrived = await client.diagnostics_for(uri, version)
+        samples.append(arrived - sent)
+        await asyncio.sleep(0.02)
+    return summary(samples)
+
+
+async def _start(inputs: Inputs, cache: Path) -> tuple[BenchClient, str, dict[str, float]]:
+    client = BenchClient(inputs.workspace, cache)
+    initialized = await client.start()
+    uri = client.open(inputs.sql_file, "sql")
+    first = await client.diagnostics_for(uri, 1)
+    return client, uri, {"initialize_s": round(initialized, 3), "first_diagnostics_s": round(first - client.spawned_at, 3)}
+
+
+async def measure(inputs: Inputs, cache: Path, requests: int, edits: int) -> dict[str, Any]:
+    shutil.rmtree(cache, ignore_errors=True)
+    result: dict[str, Any] = {}
+    client, uri, result["start_cold"] = await _start(inputs, cache)
+    try:
+        sql_lines = inputs.sql_file.read_text(encoding="utf-8").splitlines()
+        result["completion_sql"] = await _completions(client, uri, completion_points(sql_lines, 0, requests, 1))
+        py_lines = inputs.py_file.read_text(encoding="utf-8").splitlines()
+        py_uri = client.open(inputs.py_file, "python")
+        await client.diagnostics_for(py_uri, 1)
+        py_points = completion_points(py_lines, len(PY_PREFIX), requests, 2)
+        result["completion_python"] = await _completions(client, py_uri, py_points)
+        result["edit_to_diagnostics"] = await _edits(client, uri, sql_lines, edits, 3)
+        result["peak_rss_mb"] = round(client.peak_rss_mb() or float("nan"), 1)
+    finally:
+        await client.stop()
+    cached = any(cache.rglob("*"))
+    if cached:
+        client, uri, result["start_warm"] = await _start(inputs, cache)
+        await client.stop()
+    else:
+        result["start_warm"] = None
+        result["start_warm_note"] = "no persistent catalog cache was written"
+    return result

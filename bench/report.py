@@ -1,0 +1,76 @@
+"""The one table `make bench` prints (Markdown, so docs/performance.md can quote it as is)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGETS = {
+    "completion p99 at 100,000 tables": "≤ 20 ms",
+    "edit → diagnostics p95": "≤ 100 ms",
+    "warm start at 100,000 tables": "≤ 1.5 s",
+    "check, 2 processes": "≥ 500 SQL files/s",
+}
+
+
+def _ms(summary: dict[str, Any] | None) -> str:
+    if not summary:
+        return "–"
+    return f"{summary['p50_ms']:.0f} / {summary['p95_ms']:.0f} / {summary['p99_ms']:.0f}"
+
+
+def _start(start: dict[str, Any] | None) -> str:
+    return f"{start['first_diagnostics_s']:.2f} s" if start else "–"
+
+
+def _rate(entry: dict[str, Any] | None) -> str:
+    if not entry:
+        return "–"
+    if "skipped" in entry:
+        return f"skipped: {entry['skipped']}"
+    return f"{entry['files_per_s']:,.0f} files/s ({entry['files']:,} files, {entry['seconds']:.1f} s)"
+
+
+def render(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    server: dict[str, Any] = results.get("server", {})
+    if server:
+        sizes = list(server)
+        lines.append("| server (p50 / p95 / p99 ms) | " + " | ".join(f"{int(s):,} tables" for s in sizes) + " |")
+        lines.append("|---" * (len(sizes) + 1) + "|")
+        rows: list[tuple[str, Any]] = []
+        for part, label in (("completion_sql", "SQL file"), ("completion_python", "Python file")):
+            for context in ("after FROM", "after alias.", "SELECT list"):
+                rows.append((f"completion, {label}, {context}", lambda r, p=part, c=context: _ms(r[p].get(c))))
+        rows.append(("edit → diagnostics (p50 / p95 / p99)", lambda r: _ms(r.get("edit_to_diagnostics"))))
+        rows.append(("start → first diagnostics, cold", lambda r: _start(r.get("start_cold"))))
+        rows.append(("start → first diagnostics, warm cache", lambda r: _start(r.get("start_warm"))))
+        rows.append(("peak RSS", lambda r: f"{r.get('peak_rss_mb', float('nan')):.0f} MB"))
+        for label, cell in rows:
+            lines.append(f"| {label} | " + " | ".join(cell(server[s]) for s in sizes) + " |")
+        lines.append("")
+    check: dict[str, Any] = results.get("check", {})
+    others: dict[str, Any] = results.get("others", {})
+    if check or others:
+        lines.append("| headless check | throughput | ratio |")
+        lines.append("|---|---|---|")
+        for name, entry in check.items():
+            lines.append(f"| domain-lsp check, {name.replace('_', ', ')} | {_rate(entry)} | |")
+        pairs = (
+            ("sqlglot_parse", "sqlglot parse only (floor, in-process)", "sql_jobs1"),
+            ("sqlfluff", "sqlfluff lint, 2 processes", "ours_on_sqlfluff_subset"),
+            ("postgrestools", "postgrestools check (live PostgreSQL)", "ours_on_postgrestools_subset"),
+        )
+        for key, label, ours_key in pairs:
+            entry = others.get(key)
+            if entry is None:
+                continue
+            ours = others.get(ours_key) or check.get(ours_key)
+            ratio = ""
+            if ours and "files_per_s" in ours and "files_per_s" in entry:
+                ratio = f"domain-lsp (2 processes) is {ours['files_per_s'] / entry['files_per_s']:.1f}× this"
+                if key == "sqlglot_parse":
+                    ratio = f"domain-lsp (1 process) runs at {ours['files_per_s'] / entry['files_per_s']:.2f}× this"
+            if ours_key in others:
+                lines.append(f"| domain-lsp check on the same files, 2 processes | {_rate(ours)} | |")
+            lines.append(f"| {label} | {_rate(entry)} | {ratio} |")
+    return "\n".join(lines)
