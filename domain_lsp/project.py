@@ -11,6 +11,7 @@ from pathlib import Path
 from domain_lsp.analysis.python.apis import ApiChecker
 from domain_lsp.analysis.python.document import PythonAnalysis, analyze_python
 from domain_lsp.analysis.sql.document import SqlAnalysis, analyze_sql
+from domain_lsp.analysis.sql.jinja import analyze_dbt_model, dbt_project_for
 from domain_lsp.catalog.load import LoadedCatalog, load_catalog
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.config import Config
@@ -55,6 +56,9 @@ class Project:
         return self.loaded.catalog
 
     def analyze_sql(self, text: str, path: str = "") -> SqlAnalysis:
+        model_of = dbt_project_for(self.loaded.dbt, path)  # a dbt model: render its Jinja first
+        if model_of is not None:
+            return analyze_dbt_model(text, self.loaded.catalog, self.config.sql, path, model_of)
         return analyze_sql(text, self.loaded.catalog, self.config.sql, path)
 
     def analyze_python(self, text: str, path: str = "") -> PythonAnalysis:
