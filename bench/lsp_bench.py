@@ -83,7 +83,11 @@ async def _start(inputs: Inputs, cache: Path) -> tuple[BenchClient, str, dict[st
     initialized = await client.start()
     uri = client.open(inputs.sql_file, "sql")
     first = await client.diagnostics_for(uri, 1)
-    return client, uri, {"initialize_s": round(initialized, 3), "first_diagnostics_s": round(first - client.spawned_at, 3)}
+    return (
+        client,
+        uri,
+        {"initialize_s": round(initialized, 3), "first_diagnostics_s": round(first - client.spawned_at, 3)},
+    )
 
 
 async def measure(inputs: Inputs, cache: Path, requests: int, edits: int) -> dict[str, Any]:

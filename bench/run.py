@@ -95,10 +95,14 @@ def main() -> None:
             others = results["others"]
             others["sqlglot_parse"] = throughput.sqlglot_floor(sql_dir)
             fluff_dir = throughput.subset(sql_dir, inputs.workspace / "subset_sqlfluff", plan["sqlfluff_files"])
-            others["ours_on_sqlfluff_subset"] = throughput.domain_lsp_check(inputs.workspace, fluff_dir, ".sql", 2, cache)
+            others["ours_on_sqlfluff_subset"] = throughput.domain_lsp_check(
+                inputs.workspace, fluff_dir, ".sql", 2, cache
+            )
             others["sqlfluff"] = throughput.sqlfluff(fluff_dir, 2)
             pg_dir = throughput.subset(sql_dir, inputs.workspace / "subset_postgrestools", plan["postgrestools_files"])
-            others["ours_on_postgrestools_subset"] = throughput.domain_lsp_check(inputs.workspace, pg_dir, ".sql", 2, cache)
+            others["ours_on_postgrestools_subset"] = throughput.domain_lsp_check(
+                inputs.workspace, pg_dir, ".sql", 2, cache
+            )
             ddl = corpus.write_ddl(WORK / "schema.sql", plan["check_catalog_tables"])
             others["postgrestools"] = throughput.postgrestools(pg_dir, ddl, WORK / "tools")
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain_lsp.analysis.sql.parse import Statement, parse_sql
+from domain_lsp.analysis.sql.cache import CheckKeys, absolute, cache_for, parse_cached, relative
+from domain_lsp.analysis.sql.parse import Statement
 from domain_lsp.analysis.sql.resolve import Context, check_statement
 from domain_lsp.analysis.sql.syntax import confirm_syntax
 from domain_lsp.analysis.suppress import apply_suppressions
@@ -29,7 +30,10 @@ class SqlAnalysis:
 
 def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = "") -> SqlAnalysis:
     lines = LineIndex(text)
-    statements = parse_sql(text, settings.dialect, lines)
+    # Unchanged statements reuse their tree and their findings from the last analysis.
+    cache = cache_for(catalog)
+    statements = parse_cached(text, settings.dialect, lines, cache)
+    keys = CheckKeys(text, catalog, settings.dialect, settings.search_path)
     local = Catalog(parent=catalog)
     findings: list[Finding] = []
     # The database's own parser, where installed, overrules sqlglot's verdict on syntax.
@@ -41,7 +45,16 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
         if statement.expression is None or (verdict is not None and not verdict.standalone):
             continue
         ctx = Context(local, settings.dialect, settings.search_path, text)
-        findings.extend(check_statement(statement.expression, ctx))
-        DdlApplier(local, ctx, path, lines).apply(statement.expression)
+        source = statement.text(text)
+        key = keys.key(source)
+        checked = cache.checked.get(key)
+        if checked is None:
+            found = check_statement(statement.expression, ctx)
+            cache.checked.put(key, relative(found, statement.start))
+            findings.extend(found)
+        else:
+            findings.extend(absolute(checked, statement.start))
+        if DdlApplier(local, ctx, path, lines).apply(statement.expression):
+            keys.changed_catalog(source)
     findings.sort(key=lambda f: (f.start, f.end, f.code))
     return SqlAnalysis(text, lines, statements, apply_suppressions(text, findings, lines), local)

@@ -1,0 +1,102 @@
+"""Check real third-party source trees installed in this environment with their own declared
+dependencies as the inventory, and print every package/API finding: on correct, released code
+each one is a false positive.
+
+    .venv/bin/python bench/python_false_positives.py [distribution ...]
+
+Each tree is linked into a throwaway workspace next to a requirements.txt written from the
+distribution's Requires-Dist (extras included); the environment is this interpreter's.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from domain_lsp.config import Config, PackageSettings, PythonSettings
+from domain_lsp.project import Project
+
+CODES = {"unknown-package", "undeclared-package", "denied-package", "unknown-attribute", "unknown-argument"}
+DEFAULT = (
+    "httpx",
+    "jedi",
+    "pygls",
+    "sqlglot",
+    "parso",
+    "lsprotocol",
+    "cattrs",
+    "anyio",
+    "pytest",
+    "PyYAML",
+    "pathspec",
+)
+
+
+def tree_of(distribution: str) -> tuple[list[Path], list[Path], list[str]]:
+    dist = metadata.distribution(distribution)
+    top = (dist.read_text("top_level.txt") or "").split()
+    if not top:
+        top = sorted({str(f).split("/")[0] for f in dist.files or () if "/" in str(f) and ".dist-info" not in str(f)})
+    site = Path(str(dist.locate_file("")))
+    folders = [site / name for name in top if name.isidentifier() and (site / name).is_dir()]
+    modules = [site / f"{name}.py" for name in top if (site / f"{name}.py").is_file()]
+    return folders, modules, list(dist.requires or [])
+
+
+def run(distribution: str) -> tuple[int, int, list[str], float]:
+    folders, modules, requires = tree_of(distribution)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for folder in folders:
+            (root / folder.name).symlink_to(folder, target_is_directory=True)
+        for module in modules:  # top-level modules of the tree (pytest's py.py)
+            (root / module.name).symlink_to(module)
+        (root / "requirements.txt").write_text("\n".join(requires) + "\n", encoding="utf-8")
+        config = Config(
+            root=root,
+            packages=PackageSettings(inventory=("requirements.txt",)),
+            python=PythonSettings(environment=sys.executable),
+        )
+        started = time.perf_counter()
+        project = Project.load(config)
+        files = lines = 0
+        reported: list[str] = []
+        paths = [p for folder in folders for p in sorted((root / folder.name).rglob("*.py"))]
+        for path in paths + [root / module.name for module in modules]:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            files += 1
+            lines += text.count("\n") + 1
+            for finding in project.analyze(path, text):
+                if finding.code in CODES:
+                    line = text.count("\n", 0, finding.start) + 1
+                    where = path.relative_to(root)
+                    reported.append(
+                        f"  {where}:{line}: {finding.effective_severity.label}[{finding.code}] {finding.message}"
+                    )
+        return files, lines, reported, time.perf_counter() - started
+
+
+def main(argv: list[str]) -> int:
+    total_files = total_lines = total_findings = 0
+    total_seconds = 0.0
+    for distribution in argv or DEFAULT:
+        files, lines, reported, seconds = run(distribution)
+        errors = [r for r in reported if "hint[" not in r]
+        print(
+            f"{distribution}: {files} files, {lines} lines, {len(errors)} findings (+{len(reported) - len(errors)} hints), {seconds:.1f} s"
+        )
+        for line in reported:
+            print(line)
+        total_files += files
+        total_lines += lines
+        total_findings += len(errors)
+        total_seconds += seconds
+    print(f"total: {total_files} files, {total_lines} lines, {total_findings} findings, {total_seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
