@@ -1,0 +1,238 @@
+-- domain-lsp for Neovim 0.11+: how to run the server, where a buffer's config is, and the
+-- actions behind :DomainLsp. The client itself is configured in lsp/domain_lsp.lua.
+local M = {}
+
+M.name = 'domain_lsp'
+M.reload_command = 'domain-lsp.reloadCatalog'
+-- Not in the server yet; used as soon as a server advertises it.
+M.summary_command = 'domain-lsp.catalogSummary'
+
+local CONFIG_FILE = 'domain-lsp.toml'
+
+--- The domain-lsp CLI without a subcommand, and where that choice came from.
+--- Order: g:domain_lsp_python (an interpreter with domain-lsp installed), then `domain-lsp`
+--- on PATH, then `python3 -m domain_lsp`.
+---@return string[] cmd
+---@return string origin
+function M.cli()
+  local python = vim.g.domain_lsp_python
+  if type(python) == 'string' and python ~= '' then
+    return { vim.fn.expand(python), '-m', 'domain_lsp' }, 'g:domain_lsp_python'
+  end
+  if vim.fn.executable('domain-lsp') == 1 then
+    return { 'domain-lsp' }, 'PATH'
+  end
+  return { vim.fn.has('win32') == 1 and 'python' or 'python3', '-m', 'domain_lsp' }, 'fallback'
+end
+
+--- The command that starts the language server on stdio.
+---@return string[]
+function M.server_cmd()
+  local cmd = M.cli()
+  table.insert(cmd, 'serve')
+  return cmd
+end
+
+--- The CLI matching the client's effective `cmd`, so a `vim.lsp.config()` override of `cmd`
+--- is honoured by :checkhealth too. nil when `cmd` is a function or does not end in `serve`.
+---@return string[]? cmd
+---@return string origin
+function M.effective_cli()
+  local config = vim.lsp.config[M.name]
+  local cmd = config and config.cmd
+  if type(cmd) ~= 'table' then
+    return nil, 'vim.lsp.config (a function)'
+  end
+  if cmd[#cmd] ~= 'serve' then
+    return nil, 'vim.lsp.config'
+  end
+  local cli = vim.list_slice(cmd, 1, #cmd - 1)
+  local default, origin = M.cli()
+  if vim.deep_equal(cli, default) then
+    return cli, origin
+  end
+  return cli, 'vim.lsp.config'
+end
+
+local function declares_tool_table(pyproject)
+  local file = io.open(pyproject, 'r')
+  if not file then
+    return false
+  end
+  for line in file:lines() do
+    -- [tool.domain-lsp], [tool.domain-lsp.sql], [tool."domain-lsp"]
+    if line:match('^%s*%[%s*tool%s*%.%s*"?domain%-lsp"?%s*[%].]') then
+      file:close()
+      return true
+    end
+  end
+  file:close()
+  return false
+end
+
+--- The config governing `path` as the server finds it: the nearest domain-lsp.toml, or
+--- pyproject.toml with a [tool.domain-lsp] table, at or above the file's folder.
+---@param path string a file or folder
+---@return string?
+function M.find_config(path)
+  local dir = vim.fn.isdirectory(path) == 1 and path or vim.fs.dirname(path)
+  dir = vim.fs.normalize(vim.fn.fnamemodify(dir, ':p'))
+  for _, folder in ipairs({ dir, unpack(vim.iter(vim.fs.parents(dir)):totable()) }) do
+    local own = vim.fs.joinpath(folder, CONFIG_FILE)
+    if vim.uv.fs_stat(own) then
+      return own
+    end
+    local pyproject = vim.fs.joinpath(folder, 'pyproject.toml')
+    if vim.uv.fs_stat(pyproject) and declares_tool_table(pyproject) then
+      return pyproject
+    end
+  end
+  return nil
+end
+
+---@param bufnr? integer only clients attached to this buffer
+---@return vim.lsp.Client[]
+function M.clients(bufnr)
+  return vim.lsp.get_clients({ name = M.name, bufnr = bufnr })
+end
+
+---@param client vim.lsp.Client
+---@param command string
+---@return boolean
+function M.supports_command(client, command)
+  local provider = client.server_capabilities.executeCommandProvider
+  return type(provider) == 'table' and vim.tbl_contains(provider.commands or {}, command)
+end
+
+--- Ask again for the diagnostics of every buffer the client is attached to. Neovim 0.11 pulls
+--- diagnostics but ignores workspace/diagnostic/refresh, so after a catalog reload (or a saved
+--- schema file) other buffers would keep stale diagnostics until edited.
+---@param client vim.lsp.Client
+function M.refresh_diagnostics(client)
+  if not client:supports_method('textDocument/diagnostic') then
+    return -- a server that pushes sends fresh diagnostics itself
+  end
+  for bufnr in pairs(client.attached_buffers) do
+    if vim.api.nvim_buf_is_loaded(bufnr) then
+      local params = { textDocument = vim.lsp.util.make_text_document_params(bufnr) }
+      client:request('textDocument/diagnostic', params, vim.lsp.diagnostic.on_diagnostic, bufnr)
+    end
+  end
+end
+
+---@param message string
+---@param level? integer
+local function notify(message, level)
+  vim.notify('domain-lsp: ' .. message, level or vim.log.levels.INFO)
+end
+
+--- Reload config and catalog in every running domain-lsp server.
+---@param on_done? fun(errors: string[]) called once all servers answered
+function M.reload(on_done)
+  local clients = M.clients()
+  if #clients == 0 then
+    notify('no domain_lsp client is running', vim.log.levels.WARN)
+    return
+  end
+  local pending, errors = #clients, {}
+  for _, client in ipairs(clients) do
+    -- No `arguments`: the command takes none, and domain-lsp 0.1.0 fails on an empty list.
+    local params = { command = M.reload_command }
+    client:request('workspace/executeCommand', params, function(err)
+      if err then
+        table.insert(errors, ('%s: %s'):format(client.name, err.message))
+      else
+        M.refresh_diagnostics(client)
+      end
+      pending = pending - 1
+      if pending == 0 then
+        if #errors == 0 then
+          notify('catalog reloaded')
+        else
+          notify('reload failed: ' .. table.concat(errors, '; '), vim.log.levels.ERROR)
+        end
+        if on_done then
+          on_done(errors)
+        end
+      end
+    end)
+  end
+end
+
+--- Lines describing a catalog summary, whatever its exact fields.
+---@param value any
+---@param indent? string
+---@return string[]
+function M.format_summary(value, indent)
+  indent = indent or ''
+  local lines = {}
+  if type(value) ~= 'table' then
+    return { indent .. tostring(value) }
+  end
+  local keys = vim.islist(value) and vim.fn.range(1, #value) or vim.tbl_keys(value)
+  if not vim.islist(value) then
+    table.sort(keys)
+  end
+  for _, key in ipairs(keys) do
+    local item = value[key]
+    local label = vim.islist(value) and '-' or (tostring(key) .. ':')
+    if type(item) == 'table' then
+      table.insert(lines, indent .. label)
+      vim.list_extend(lines, M.format_summary(item, indent .. '  '))
+    elseif item ~= vim.NIL then
+      table.insert(lines, ('%s%s %s'):format(indent, label, tostring(item)))
+    end
+  end
+  return lines
+end
+
+--- Show what the server knows about the current buffer's catalog.
+function M.catalog()
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = vim.iter(M.clients(bufnr)):find(function(c)
+    return M.supports_command(c, M.summary_command)
+  end)
+  if not client then
+    notify(
+      ('this server has no catalog summary (it lacks the %s command); :DomainLsp reload works'):format(
+        M.summary_command
+      ),
+      vim.log.levels.WARN
+    )
+    return
+  end
+  local params = { command = M.summary_command, arguments = { vim.uri_from_bufnr(bufnr) } }
+  client:request('workspace/executeCommand', params, function(err, result)
+    if err then
+      notify('catalog summary failed: ' .. err.message, vim.log.levels.ERROR)
+    else
+      notify('catalog\n' .. table.concat(M.format_summary(result), '\n'))
+    end
+  end, bufnr)
+end
+
+M.subcommands = {
+  reload = function()
+    M.reload()
+  end,
+  catalog = M.catalog,
+}
+
+--- :DomainLsp {subcommand}
+---@param args string[]
+function M.command(args)
+  local action = M.subcommands[args[1] or '']
+  if not action then
+    notify(
+      ('unknown subcommand %q; use one of: %s'):format(
+        args[1] or '',
+        table.concat(vim.fn.sort(vim.tbl_keys(M.subcommands)), ', ')
+      ),
+      vim.log.levels.ERROR
+    )
+    return
+  end
+  action()
+end
+
+return M

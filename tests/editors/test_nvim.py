@@ -1,0 +1,215 @@
+"""The Neovim plugin (editors/nvim) in a real headless Neovim 0.11 talking to the real server.
+
+One Neovim run (tests/editors/nvim/e2e.lua) opens files of a throwaway copy of the example
+warehouse, exercises every feature and writes what the editor saw to JSON; the tests below
+each check one part of it. Neovim reports columns as byte offsets into the line (0-based),
+whatever position encoding the client and server agreed on.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain_lsp import __version__
+
+REPORT = "reports/ai_churn_report.sql"
+# Appended to the report: the unknown column stands after multi-byte characters, so its byte
+# column (what Neovim shows) differs from its UTF-16 and code point columns.
+NON_ASCII_LINE = "SELECT 'Zürich — café' AS city, o.order_date FROM sales.orders o;"
+PYTHON_FILE = "pipeline/load.py"
+
+Result = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def workspace(make_warehouse: Callable[[], Path]) -> Path:
+    root = make_warehouse()
+    report = root / REPORT
+    report.write_text(report.read_text(encoding="utf-8") + NON_ASCII_LINE + "\n", encoding="utf-8")
+    (root / PYTHON_FILE).parent.mkdir()
+    (root / PYTHON_FILE).write_text('import duckdb\n\nrows = duckdb.sql("SELECT 1").fetchall()\n', encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def e2e(nvim: Any, nvim_plugin: Path, workspace: Path, make_editor_home: Callable[[], Path]) -> Result:
+    return nvim.run_script("e2e.lua", [str(workspace)], make_editor_home(), nvim_plugin)
+
+
+def step(result: Result, name: str) -> None:
+    """Fail with the Lua error when the script's step `name` failed."""
+    assert name not in result["errors"], result["errors"][name]
+
+
+def byte_span(text: str, line: int, token: str) -> dict[str, int | str]:
+    """Where Neovim puts the first `token` on 0-based `line`: byte columns, end exclusive."""
+    content = text.splitlines()[line]
+    start = len(content[: content.index(token)].encode("utf-8"))
+    return {"lnum": line, "col": start, "end_lnum": line, "end_col": start + len(token.encode("utf-8"))}
+
+
+def located(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = ("code", "lnum", "col", "end_lnum", "end_col")
+    return [{key: d[key] for key in keys} for d in diagnostics]
+
+
+def test_plugin_attaches_to_sql_with_the_configured_interpreter(e2e: Result, workspace: Path) -> None:
+    step(e2e, "attach")
+    assert e2e["filetype"] == "sql"
+    client = e2e["client"]
+    assert client["cmd"] == [sys.executable, "-m", "domain_lsp", "serve"]
+    assert Path(client["root_dir"]) == workspace  # the folder of domain-lsp.toml
+    assert client["pulls"] is True
+
+
+def test_server_command_resolution(e2e: Result) -> None:
+    step(e2e, "resolve")
+    resolve = e2e["resolve"]
+    assert resolve["python"] == {"cmd": [sys.executable, "-m", "domain_lsp"], "origin": "g:domain_lsp_python"}
+    assert resolve["path"] == {"cmd": ["domain-lsp"], "origin": "PATH"}
+    assert resolve["fallback"] == {"cmd": ["python3", "-m", "domain_lsp"], "origin": "fallback"}
+
+
+def test_diagnostics_at_the_offending_tokens(e2e: Result, workspace: Path) -> None:
+    step(e2e, "diagnostics")
+    text = (workspace / REPORT).read_text(encoding="utf-8")
+    last = len(text.splitlines()) - 1
+    expected = [
+        {"code": "unknown-column", **byte_span(text, 3, "order_date")},
+        {"code": "unknown-function", **byte_span(text, 4, "NVL")},
+        {"code": "unknown-table", **byte_span(text, 5, "customers")},
+        {"code": "ambiguous-column", **byte_span(text, 15, "customer_id")},
+        {"code": "unknown-column", **byte_span(text, last, "order_date")},
+    ]
+    got = located(e2e["diagnostics"])
+    for diagnostic in expected:
+        assert diagnostic in got
+    # the last one really is measured in bytes: 4 more than its character column
+    assert byte_span(text, last, "order_date")["col"] == NON_ASCII_LINE.index("o.order_date") + 2 + 4
+    assert {d["source"] for d in e2e["diagnostics"]} == {"domain-lsp"}
+    assert all(d["severity"] == 1 for d in e2e["diagnostics"] if d["code"].startswith("unknown-"))
+
+
+def test_hover_on_a_column(e2e: Result) -> None:
+    step(e2e, "hover")
+    hover = e2e["hover"]
+    assert hover["kind"] == "markdown"
+    assert "core.customer.full_name" in hover["value"]
+    assert "TEXT" in hover["value"]
+    assert "schema/01_core.sql" in hover["value"]
+
+
+def test_definition_of_a_table(e2e: Result, workspace: Path) -> None:
+    step(e2e, "definition")
+    [location] = e2e["definition"]
+    assert location["uri"].endswith("/schema/01_core.sql")
+    ddl = (workspace / "schema" / "01_core.sql").read_text(encoding="utf-8")
+    line = next(i for i, content in enumerate(ddl.splitlines()) if "CREATE TABLE core.customer " in content)
+    assert location["range"]["start"]["line"] == line
+
+
+def test_quick_fix_for_an_unknown_table(e2e: Result) -> None:
+    step(e2e, "code_action")
+    assert "Replace with `customer`" in e2e["code_actions"]
+
+
+def test_completion_after_a_table_alias_lists_its_columns(e2e: Result) -> None:
+    step(e2e, "completion")
+    items = e2e["completion"]
+    labels = {item["label"] for item in items}
+    assert {"order_id", "customer_id", "ordered_at", "status", "channel"} <= labels
+    assert all(item["kind"] == 5 for item in items)  # Field: columns only, no tables or keywords
+
+
+def test_python_buffer_attaches_to_the_same_server_without_errors(e2e: Result) -> None:
+    step(e2e, "python")
+    python = e2e["python"]
+    assert python["filetype"] == "python"
+    assert python["client_id"] == e2e["client"]["id"]
+    assert python["pulled"] == 0
+    assert python["diagnostics"] == []
+
+
+def test_no_server_errors_in_the_lsp_log(e2e: Result) -> None:
+    step(e2e, "lsp_log")
+    crashes = [line for line in e2e["lsp_log"] if "Traceback" in line or "Exception" in line]
+    assert crashes == []
+    errors = [n for n in e2e["notifications"] if n["level"] >= 4]  # vim.log.levels.ERROR
+    assert errors == []
+
+
+def test_reload_command_picks_up_schema_changed_on_disk(e2e: Result) -> None:
+    step(e2e, "reload")
+    assert {"message": "domain-lsp: catalog reloaded", "level": 2} in e2e["notifications"]
+    codes = {(d["code"], d["lnum"]) for d in e2e["after_reload"]}
+    assert ("unknown-column", 3) not in codes  # o.order_date now exists
+    assert ("unknown-table", 5) in codes  # the rest is still reported
+
+
+def test_saving_a_schema_file_refreshes_other_buffers(e2e: Result) -> None:
+    step(e2e, "save")
+    messages = [d["message"] for d in e2e["after_save"]]
+    assert not any("signup_date" in message for message in messages)
+    assert any("customers" in message for message in messages)
+
+
+def test_catalog_command_explains_what_it_needs(e2e: Result) -> None:
+    step(e2e, "catalog")
+    catalog = [
+        n["message"] for n in e2e["notifications"] if "catalog" in n["message"] and "reloaded" not in n["message"]
+    ]
+    assert len(catalog) == 1
+    # a summary once the server offers one; until then the command says what is missing
+    assert catalog[0].startswith("domain-lsp: catalog\n") or "domain-lsp.catalogSummary" in catalog[0]
+
+
+def test_checkhealth_reports_server_config_and_client(e2e: Result, workspace: Path) -> None:
+    step(e2e, "checkhealth")
+    lines = e2e["checkhealth"]
+    assert any(line.endswith(f"OK server found: domain-lsp {__version__}") for line in lines)
+    assert any(f"OK config found: {workspace / 'domain-lsp.toml'}" in line for line in lines)
+    assert any(line.endswith("OK config valid, schema sources load") for line in lines)
+    assert any("OK client" in line and "3 buffer(s) attached" in line for line in lines)
+    assert not any("ERROR" in line or "WARNING" in line for line in lines)
+
+
+def test_help_tags(e2e: Result) -> None:
+    step(e2e, "help")
+    assert e2e["help"] == {
+        "domain_lsp": True,
+        "domain_lsp-server": True,
+        ":DomainLsp": True,
+        "g:domain_lsp_python": True,
+    }
+
+
+def test_checkhealth_reports_broken_configs_and_a_missing_server(
+    nvim: Any, nvim_plugin: Path, make_editor_home: Callable[[], Path]
+) -> None:
+    home = make_editor_home()
+    broken = home / "broken"
+    broken.mkdir()
+    (broken / "domain-lsp.toml").write_text('[sql]\ndialect = "postgres"\nschemas = 5\n', encoding="utf-8")
+    missing = home / "missing"
+    missing.mkdir()
+    (missing / "domain-lsp.toml").write_text('[sql]\nschemas = ["ddl/*.sql"]\n', encoding="utf-8")
+    bare = home / "bare"
+    bare.mkdir()
+    result = nvim.run_script("checkhealth.lua", [str(broken), str(missing), str(bare)], home, nvim_plugin)
+    assert result["errors"] == {}
+    runs = result["runs"]
+    broken_run = "\n".join(runs[str(broken)])
+    assert "ERROR config invalid:" in broken_run and "schemas" in broken_run
+    missing_run = "\n".join(runs[str(missing)])
+    assert "OK config found" in missing_run
+    assert "WARNING" in missing_run and "schema glob `ddl/*.sql` matches no file" in missing_run
+    assert "no domain-lsp.toml or [tool.domain-lsp]" in "\n".join(runs[str(bare)])
+
+    nowhere = str(home / "no-such-venv" / "bin" / "python")
+    result = nvim.run_script("checkhealth.lua", [str(bare)], home, nvim_plugin, python=nowhere)
+    assert any(f"ERROR `{nowhere}` is not executable" in line for line in result["runs"][str(bare)])
