@@ -1,13 +1,13 @@
 """The VS Code extension in a real VS Code: code-server (VS Code's workbench and Node extension
 host) on 127.0.0.1, driven by headless Chromium.
 
-One code-server serves both tests, each on its own throwaway copy of examples/warehouse:
+One code-server serves all tests, each on its own throwaway copy of examples/warehouse:
 - the extension-host tests (editors/vscode/test/exthost/index.js) use the `vscode` API;
-- the UI test reads the Problems panel and takes a screenshot.
+- two UI tests read the Problems panel and the missing-package notification, with screenshots.
 
 Needs Node 20, Debian's chromium and code-server (scripts/editors/install-code-server.sh). Without
 them the tests skip, unless CI is set: then a missing piece is a failure.
-Set DOMAIN_LSP_UPDATE_SCREENSHOTS=1 to write the screenshot to docs/images/vscode-problems.png.
+Set DOMAIN_LSP_UPDATE_SCREENSHOTS=1 to write the screenshots to docs/images/.
 """
 
 from __future__ import annotations
@@ -258,3 +258,28 @@ def test_problems_panel(code_server: CodeServer, scratch: Path) -> None:
     if os.environ.get("DOMAIN_LSP_UPDATE_SCREENSHOTS"):
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, SCREENSHOT)
+
+
+def test_missing_package_notification(code_server: CodeServer, scratch: Path) -> None:
+    """An interpreter without domain-lsp: the notification names it and offers both fixes."""
+    workspace = warehouse_copy(scratch, "no-package")
+    # The test's own Python, started so that it cannot see its site-packages (where domain-lsp is).
+    shim = workspace / "python-without-domain-lsp"
+    python = os.environ.get("DOMAIN_LSP_TEST_INTERPRETER", sys.executable)
+    shim.write_text(f'#!/bin/sh\nexec "{python}" -I -S "$@"\n')
+    shim.chmod(0o755)
+    (workspace / ".vscode").mkdir()
+    (workspace / ".vscode" / "settings.json").write_text(json.dumps({"domainLsp.interpreter": str(shim)}))
+    done = run_bounded(
+        ["node", str(DRIVERS / "notification.js"), code_server.url, str(workspace), str(scratch / "n.png"), "80"],
+        90,
+        env=code_server.env,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "package is not installed" in result["message"]
+    assert str(shim) in result["message"]
+    assert result["actions"][:2] == ["Install domain-lsp", "Choose Interpreter"]
+    assert result["status"] == "domain-lsp domain-lsp not installed"
+    if os.environ.get("DOMAIN_LSP_UPDATE_SCREENSHOTS"):
+        shutil.copyfile(scratch / "n.png", SCREENSHOT.with_name("vscode-missing-package.png"))

@@ -31,7 +31,7 @@ export async function explainMissing(
   } else {
     message =
       `domain-lsp: the ${PACKAGE} package is not installed in "${python}". ` +
-      `Install it there (\`${python} -m pip install ${PACKAGE}\`), or set "domainLsp.interpreter" to a Python that has it.`;
+      `Install it there (pip install ${PACKAGE}), or set "domainLsp.interpreter" to a Python that has it.`;
     actions.unshift(INSTALL);
   }
   actions.push(SHOW_OUTPUT);
