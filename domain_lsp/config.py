@@ -88,7 +88,8 @@ class SourceSettings:
     @property
     def name(self) -> str:
         """How messages name the source: never a DSN or token, only where they come from."""
-        where = self.path or self.url or (f"${self.dsn_env}" if self.dsn_env else "")
+        url = re.sub(r"//[^/@]*@", "//", self.url) if self.url else None  # no user:password@
+        where = self.path or url or (f"${self.dsn_env}" if self.dsn_env else "")
         return f"{self.kind} {where}".strip()
 
 
