@@ -85,12 +85,16 @@ def files_changed(loaded: LoadedCatalog) -> bool:
     )
 
 
-def live_due(loaded: LoadedCatalog, now: float | None = None) -> bool:
-    """True when a live source with a refresh interval is older than it."""
+def live_due(loaded: LoadedCatalog, now: float | None = None, on_demand: bool = False) -> bool:
+    """True when a live source with a refresh interval is older than it; with `on_demand`, also
+    when there is a live source without one (it is read on every load that is not a restart).
+    """
     now = time.time() if now is None else now
     for report in loaded.sources:
-        interval = report.live.refresh_interval if report.live is not None else 0.0
-        if interval > 0 and now - report.loaded_at >= interval:
+        if report.live is None:
+            continue
+        interval = report.live.refresh_interval
+        if (interval > 0 and now - report.loaded_at >= interval) or (interval == 0 and on_demand):
             return True
     return False
 
@@ -272,14 +276,15 @@ def _load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> So
 
 def load_catalog(config: Config, use_cache: bool = True, allow_stale: bool = False) -> LoadedCatalog:
     """The catalog of `config`'s sources. With `use_cache`, an on-disk copy is used when no input
-    changed and no live source is due (with `allow_stale`, even when one is: a server shows it
-    at once and reloads in the background); the result is then saved for the next start.
+    changed and no live source is due, a live source without a refresh interval being always
+    due (with `allow_stale`, even then: a server starting shows the copy at once and reloads in
+    the background); the result is then saved for the next start.
     """
     from domain_lsp.catalog import cache
 
     if use_cache:
         cached = cache.read(config)
-        if cached is not None and not files_changed(cached) and (allow_stale or not live_due(cached)):
+        if cached is not None and not files_changed(cached) and (allow_stale or not live_due(cached, on_demand=True)):
             return cached
     loaded = load_sources(config)
     if use_cache:

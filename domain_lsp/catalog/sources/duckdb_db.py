@@ -22,7 +22,7 @@ def load_duckdb(path: Path, settings: SourceSettings, catalog: Catalog) -> list[
     if not path.is_file():
         raise SourceUnavailable(f"no database file at {path}")
     try:
-        connection = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+        connection = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:  # e.g. another process holds the write lock
         raise SourceUnavailable(f"cannot open {path}: {' '.join(str(exc).split())}") from None
     try:

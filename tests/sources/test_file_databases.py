@@ -1,0 +1,145 @@
+"""SQLite and DuckDB database files as schema sources: read-only, and reloaded when they change."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from domain_lsp.analysis.sql.document import analyze_sql
+from domain_lsp.catalog.load import LoadedCatalog, catalog_is_stale, load_catalog, load_sources
+from domain_lsp.config import Config, SourceSettings, SqlSettings, load_config
+
+
+def load(root: Path, kind: str, path: str, schemas: tuple[str, ...] = ()) -> LoadedCatalog:
+    source = SourceSettings(kind, path=path, schemas=schemas, line=1)
+    return load_sources(Config(root=root, path=root / "domain-lsp.toml", sql=SqlSettings(sources=(source,))))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def make_sqlite(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.executescript(
+            """
+            CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT, "Full Name" TEXT);
+            CREATE TABLE orders (id INTEGER, customer_id INTEGER REFERENCES customers(id), total REAL,
+                                 total_cents INTEGER GENERATED ALWAYS AS (total * 100) VIRTUAL);
+            CREATE VIEW big_orders AS SELECT id, total AS amount FROM orders WHERE total > 100;
+            CREATE INDEX orders_customer ON orders (customer_id);
+            """
+        )
+    connection.close()
+
+
+def test_sqlite_tables_views_and_columns(tmp_path: Path) -> None:
+    make_sqlite(tmp_path / "app.db")
+    before = digest(tmp_path / "app.db")
+    loaded = load(tmp_path, "sqlite", "app.db")
+    [report] = loaded.sources
+    assert (report.kind, report.problems, report.tables) == ("sqlite", [], 3)
+    catalog = loaded.catalog
+    orders = catalog.get("orders", "main")
+    assert orders is not None
+    assert [(c.name, c.type) for c in orders.columns.values()] == [
+        ("id", "INTEGER"),
+        ("customer_id", "INTEGER"),
+        ("total", "REAL"),
+        ("total_cents", "INTEGER"),  # a generated column is a column too
+    ]
+    view = catalog.get("big_orders", "main")
+    assert view is not None and view.kind == "view" and view.column_names() == ["id", "amount"]
+    assert digest(tmp_path / "app.db") == before  # opened read-only: not a byte changed
+    settings = SqlSettings(dialect="sqlite")
+    query = 'SELECT o.total_cents, c."Full Name", c.emial FROM orders o JOIN customers c ON c.id = o.customer_id'
+    findings = analyze_sql(query, catalog, settings).findings
+    assert [(f.code, query[f.start : f.end]) for f in findings] == [("unknown-column", "emial")]
+
+
+def test_sqlite_file_change_makes_the_catalog_stale_and_the_reload_sees_it(tmp_path: Path) -> None:
+    database = tmp_path / "app.db"
+    make_sqlite(database)
+    (tmp_path / "domain-lsp.toml").write_text('[[sql.sources]]\nkind = "sqlite"\npath = "app.db"\n', encoding="utf-8")
+    config = load_config(tmp_path / "domain-lsp.toml")
+    loaded = load_catalog(config)
+    assert not catalog_is_stale(loaded)
+    with sqlite3.connect(database) as connection:
+        connection.execute("ALTER TABLE orders ADD COLUMN note TEXT")
+    connection.close()
+    stat = database.stat()
+    os.utime(database, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert catalog_is_stale(loaded)
+    orders = load_catalog(config).catalog.get("orders", "main")
+    assert orders is not None and "note" in orders.column_names()
+
+
+def test_a_missing_or_broken_database_file_is_a_problem(tmp_path: Path) -> None:
+    [report] = load(tmp_path, "sqlite", "nope.db").sources
+    assert report.problems[0].message == f"sqlite nope.db: no database file at {tmp_path / 'nope.db'}"
+    (tmp_path / "junk.db").write_bytes(b"this is not a database" * 100)
+    [report] = load(tmp_path, "sqlite", "junk.db").sources
+    assert "cannot read" in report.problems[0].message
+
+
+def make_duckdb(path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    connection = duckdb.connect(str(path))
+    connection.execute(
+        """
+        CREATE SCHEMA sales;
+        CREATE TABLE sales.orders (id BIGINT, total DECIMAL(10, 2), tags VARCHAR[]);
+        COMMENT ON TABLE sales.orders IS 'One row per order';
+        COMMENT ON COLUMN sales.orders.total IS 'Gross #finance';
+        CREATE VIEW sales.big AS SELECT id, total AS amount FROM sales.orders;
+        CREATE TABLE main.countries (code VARCHAR, name VARCHAR);
+        CREATE MACRO sales.net(x) AS x * 0.8;
+        """
+    )
+    connection.close()
+
+
+def test_duckdb_schemas_tables_views_comments_and_macros(tmp_path: Path) -> None:
+    make_duckdb(tmp_path / "wh.duckdb")
+    loaded = load(tmp_path, "duckdb", "wh.duckdb")
+    [report] = loaded.sources
+    assert (report.kind, report.problems, report.tables) == ("duckdb", [], 3)
+    catalog = loaded.catalog
+    orders = catalog.get("orders", "sales")
+    assert orders is not None and orders.description == "One row per order"
+    total = orders.column("total")
+    assert total is not None and (total.type, total.description) == ("DECIMAL(10,2)", "Gross #finance")
+    big = catalog.get("big", "sales")
+    assert big is not None and big.kind == "view" and big.column_names() == ["id", "amount"]
+    assert [f.schema for f in catalog.functions_named("net")] == ["sales"]
+    settings = SqlSettings(dialect="duckdb")
+    query = "SELECT sales.net(amount), idd FROM sales.big JOIN countries ON true"
+    findings = analyze_sql(query, catalog, settings).findings
+    assert [(f.code, query[f.start : f.end]) for f in findings] == [("unknown-column", "idd")]
+    only_sales = load(tmp_path, "duckdb", "wh.duckdb", schemas=("sales",)).catalog
+    assert {t.schema for t in only_sales.tables()} == {"sales"}
+
+
+def test_duckdb_opened_read_only_even_while_another_process_reads_it(tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    make_duckdb(tmp_path / "wh.duckdb")
+    before = digest(tmp_path / "wh.duckdb")
+    reader = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
+    try:
+        [report] = load(tmp_path, "duckdb", "wh.duckdb").sources
+        assert report.problems == [] and report.tables == 3
+    finally:
+        reader.close()
+    assert digest(tmp_path / "wh.duckdb") == before
+
+
+def test_duckdb_missing_driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "wh.duckdb").write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "duckdb", None)
+    [report] = load(tmp_path, "duckdb", "wh.duckdb").sources
+    assert "pip install 'domain-lsp[duckdb]'" in report.problems[0].message

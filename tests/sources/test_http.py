@@ -1,0 +1,167 @@
+"""An HTTP catalog served by a real server on loopback: ETag revalidation, the bearer token, and
+the last good copy when the server is down or answers nonsense."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from domain_lsp.catalog.load import LoadedCatalog, load_sources
+from domain_lsp.config import Config, SourceSettings, SqlSettings
+from tests.sources.conftest import free_port
+
+pytest.importorskip("httpx")
+
+TOKEN_ENV = "DLSP_TEST_CATALOG_TOKEN"
+TOKEN = "tok-7f3a9c1e5b"
+CATALOG = {
+    "sales": {
+        "orders": {
+            "description": "One row per order",
+            "columns": {"id": "bigint", "total": {"type": "numeric", "description": "Gross"}},
+        }
+    },
+    "core": {"customers": {"id": "int", "email": "text"}},
+}
+
+
+@dataclass
+class Served:
+    body: bytes = json.dumps(CATALOG).encode()
+    etag: str = '"v1"'
+    status: int = 200
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Served]]:
+    served = Served()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.requests.append({k.lower(): v for k, v in self.headers.items()})
+            if served.status != 200:
+                self.send_response(served.status)
+                self.end_headers()
+                return
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                self.send_response(401)
+                self.end_headers()
+                return
+            if self.headers.get("If-None-Match") == served.etag:
+                self.send_response(304)
+                self.send_header("ETag", served.etag)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("ETag", served.etag)
+            self.send_header("Content-Length", str(len(served.body)))
+            self.end_headers()
+            self.wfile.write(served.body)
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/export/catalog.json", served
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def load(root: Path, url: str, token_env: str | None = TOKEN_ENV) -> LoadedCatalog:
+    source = SourceSettings("http", url=url, token_env=token_env, timeout=3, line=4)
+    return load_sources(Config(root=root, path=root / "domain-lsp.toml", sql=SqlSettings(sources=(source,))))
+
+
+def test_the_catalog_loads_and_revalidates_with_its_etag(
+    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, served = server
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    first = load(tmp_path, url)
+    [report] = first.sources
+    assert (report.kind, report.problems, report.tables) == ("http", [], 2)
+    orders = first.catalog.get("orders", "sales")
+    assert orders is not None and orders.description == "One row per order"
+    assert orders.column("total") is not None and orders.column("total").description == "Gross"  # type: ignore[union-attr]
+    assert "if-none-match" not in served.requests[0]
+    assert served.requests[0]["authorization"] == f"Bearer {TOKEN}"
+    second = load(tmp_path, url)
+    assert served.requests[1]["if-none-match"] == '"v1"'  # answered 304 Not Modified
+    assert second.sources[0].problems == [] and len(second.catalog) == 2
+    # A new version replaces the saved copy.
+    served.body, served.etag = json.dumps({"sales": {"refunds": {"id": "int"}}}).encode(), '"v2"'
+    third = load(tmp_path, url)
+    assert [t.name for t in third.catalog.tables()] == ["refunds"]
+
+
+def test_unreachable_uses_the_last_good_copy_with_a_warning(
+    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = server
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    load(tmp_path, url)
+    closed = f"http://127.0.0.1:{free_port()}/export/catalog.json"
+    # The same URL, its server gone: simulate by pointing the copy's URL at a closed port.
+    from domain_lsp.catalog.sources.http import copy_paths
+
+    for good, moved in zip(copy_paths(url), copy_paths(closed), strict=True):
+        moved.write_bytes(good.read_bytes())
+    loaded = load(tmp_path, closed)
+    [report] = loaded.sources
+    assert len(loaded.catalog) == 2
+    [problem] = report.problems
+    assert problem.message.startswith(f"{closed} is unreachable (ConnectError); using the copy fetched ")
+    assert problem.line == 3
+
+
+def test_unreachable_without_a_copy_is_a_problem(tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/c.json"
+    [report] = load(tmp_path, closed, token_env=None).sources
+    assert report.problems[0].message == f"http {closed}: {closed} is unreachable (ConnectError)"
+
+
+def test_a_server_error_or_bad_json_keeps_the_last_good_copy(
+    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, served = server
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    load(tmp_path, url)
+    served.status = 503
+    loaded = load(tmp_path, url)
+    assert len(loaded.catalog) == 2 and "answered HTTP 503" in loaded.sources[0].problems[0].message
+    served.status, served.body, served.etag = 200, b"<html>maintenance</html>", '"broken"'
+    loaded = load(tmp_path, url)
+    assert len(loaded.catalog) == 2 and "not valid JSON" in loaded.sources[0].problems[0].message
+
+
+def test_the_token_is_never_in_a_message(
+    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = server
+    monkeypatch.setenv(TOKEN_ENV, "wrong-" + TOKEN)
+    [report] = load(tmp_path, url).sources
+    message = report.problems[0].message
+    assert "answered HTTP 401" in message and f"is the token in {TOKEN_ENV} valid?" in message
+    assert TOKEN not in message
+    monkeypatch.delenv(TOKEN_ENV)
+    [report] = load(tmp_path, url).sources
+    assert f"the environment variable {TOKEN_ENV} is not set" in report.problems[0].message
+
+
+def test_credentials_in_the_url_are_not_shown(tmp_path: Path) -> None:
+    closed = f"http://reader:hunter2@127.0.0.1:{free_port()}/c.json"
+    [report] = load(tmp_path, closed, token_env=None).sources
+    assert "hunter2" not in report.problems[0].message and "hunter2" not in report.name

@@ -1,0 +1,204 @@
+"""A live PostgreSQL as a schema source: what it reads, what it never shows (the DSN's secret),
+and how it fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from domain_lsp.analysis.sql.document import analyze_sql
+from domain_lsp.catalog.load import LoadedCatalog, load_catalog, load_sources
+from domain_lsp.config import Config, SourceSettings, SqlSettings, load_config
+from tests.sources.conftest import Postgres, free_port
+
+ENV = "DLSP_TEST_WAREHOUSE_DSN"
+
+
+def config_for(root: Path, schemas: tuple[str, ...] = (), timeout: float = 10.0) -> Config:
+    source = SourceSettings("postgres", dsn_env=ENV, schemas=schemas, timeout=timeout, line=3)
+    return Config(root=root, path=root / "domain-lsp.toml", sql=SqlSettings(dialect="postgres", sources=(source,)))
+
+
+def load(root: Path, **options: object) -> LoadedCatalog:
+    return load_sources(config_for(root, **options))  # type: ignore[arg-type]
+
+
+def test_tables_views_columns_comments_and_functions(
+    postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, postgres.dsn)
+    loaded = load(tmp_path)
+    [report] = loaded.sources
+    assert (report.kind, report.problems) == ("postgres", [])
+    assert report.name == f"postgres ${ENV}"
+    catalog = loaded.catalog
+    names = sorted(t.qualified_name for t in catalog.tables())
+    assert names == [
+        "core.customers",
+        "sales.big_orders",
+        "sales.daily",
+        "sales.events",
+        "sales.events_2026",
+        "sales.orders",
+        "scratch.tmp_things",
+    ]
+    orders = catalog.get("orders", "sales")
+    assert orders is not None
+    assert [(c.name, c.type) for c in orders.columns.values()] == [
+        ("id", "bigint"),
+        ("customer_id", "integer"),
+        ("total", "numeric(10,2)"),
+        ("placed_at", "timestamp with time zone"),
+    ]  # the dropped column is gone
+    view = catalog.get("big_orders", "sales")
+    assert view is not None and (view.kind, view.description, view.column_names()) == (
+        "view",
+        "Orders over 100",
+        ["id", "amount"],
+    )
+    daily = catalog.get("daily", "sales")
+    assert daily is not None and daily.kind == "view" and daily.column_names() == ["day", "revenue"]
+    customers = catalog.get("customers", "core")
+    assert customers is not None and customers.description == "One row per customer"
+    email, legacy = customers.column("email"), customers.column("legacy_code")
+    assert email is not None and (email.description, email.tags) == ("Login email #pii", ("pii",))
+    assert legacy is not None and legacy.deprecated == "use id"
+    assert customers.column("full name") is not None
+    [net] = catalog.functions_named("net")
+    assert (net.schema, net.description) == ("sales", "Amount after tax")
+
+
+def test_only_the_configured_schemas(postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, postgres.keyword_dsn())
+    catalog = load(tmp_path, schemas=("sales",)).catalog
+    assert {t.schema for t in catalog.tables()} == {"sales"}
+    assert catalog.schemas() == ["sales"]
+
+
+def test_queries_are_checked_against_the_live_catalog(
+    postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, postgres.dsn)
+    loaded = load(tmp_path)
+    settings = SqlSettings(dialect="postgres")
+    good = "SELECT o.id, sales.net(o.total), c.email FROM sales.orders o JOIN core.customers c ON c.id = o.customer_id"
+    assert analyze_sql(good, loaded.catalog, settings).findings == []
+    bad = "SELECT amount, totl FROM sales.big_orders"
+    findings = analyze_sql(bad, loaded.catalog, settings).findings
+    assert [(f.code, bad[f.start : f.end]) for f in findings] == [("unknown-column", "totl")]
+
+
+def test_the_session_is_read_only_with_timeouts(
+    postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from domain_lsp.catalog.model import Catalog
+    from domain_lsp.catalog.sources.postgres import load_postgres
+
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+    real_connect = psycopg.connect
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append((args, kwargs))
+        return real_connect(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(psycopg, "connect", spy)
+    monkeypatch.setenv(ENV, postgres.dsn)
+    load_postgres(SourceSettings("postgres", dsn_env=ENV, timeout=2.5), Catalog())
+    [(args, kwargs)] = calls
+    assert kwargs["connect_timeout"] == 2
+    # A session opened the same way refuses to write and has the statement timeout.
+    with real_connect(*args, **{**kwargs, "autocommit": True}) as probe:  # type: ignore[call-overload]
+        assert probe.execute("SHOW statement_timeout").fetchone() == ("2500ms",)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            probe.execute("CREATE TABLE scratch.nope (x int)")
+
+
+def test_a_wrong_password_never_shows_the_dsn(
+    postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = Postgres(postgres.host, postgres.port, postgres.database, postgres.user, "Wr0ng-" + postgres.password)
+    for dsn in (wrong.dsn, wrong.keyword_dsn()):
+        monkeypatch.setenv(ENV, dsn)
+        [report] = load(tmp_path).sources
+        [problem] = report.problems
+        assert "cannot connect" in problem.message and "password authentication failed" in problem.message
+        assert wrong.password not in problem.message and dsn not in problem.message
+        assert problem.line == 2  # the entry's line in the config file, 0-based
+
+
+def test_a_malformed_dsn_is_redacted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("psycopg")
+    secret = "S3cret-Value-42"
+    monkeypatch.setenv(ENV, f"host=localhost password={secret} bogus")
+    [report] = load(tmp_path).sources
+    [problem] = report.problems
+    assert "cannot connect" in problem.message and secret not in problem.message
+
+
+def test_unreachable_server_and_missing_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("psycopg")
+    monkeypatch.setenv(ENV, f"postgresql://u:pw@127.0.0.1:{free_port()}/db")
+    [report] = load(tmp_path, timeout=2).sources
+    assert "cannot connect" in report.problems[0].message and ":pw@" not in report.problems[0].message
+    monkeypatch.delenv(ENV)
+    [report] = load(tmp_path).sources
+    assert report.problems[0].message == (
+        f"postgres ${ENV}: the environment variable {ENV} is not set (it should hold the connection string)"
+    )
+
+
+def test_a_missing_driver_says_which_extra_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now raises ImportError
+    monkeypatch.setenv(ENV, "postgresql://u@127.0.0.1/db")
+    [report] = load(tmp_path).sources
+    assert "pip install 'domain-lsp[postgres]'" in report.problems[0].message
+
+
+def test_no_output_of_the_cli_contains_the_secret(postgres: Postgres, tmp_path: Path) -> None:
+    (tmp_path / "domain-lsp.toml").write_text(
+        f'[sql]\ndialect = "postgres"\n\n[[sql.sources]]\nkind = "postgres"\ndsn_env = "{ENV}"\ntimeout = 5\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "q.sql").write_text("SELECT id, nope FROM sales.orders;\n", encoding="utf-8")
+    wrong = Postgres(postgres.host, postgres.port, postgres.database, postgres.user, "Zz9-" + postgres.password)
+    outputs = []
+    for dsn, password in ((postgres.dsn, postgres.password), (wrong.dsn, wrong.password)):
+        env = {**os.environ, ENV: dsn, "DOMAIN_LSP_CACHE_DIR": str(tmp_path / "cache")}
+        for command in (["check", "q.sql"], ["catalog"], ["catalog", "--format", "json"]):
+            result = subprocess.run(
+                [sys.executable, "-m", "domain_lsp", *command], cwd=tmp_path, env=env, capture_output=True, text=True
+            )
+            output = result.stdout + result.stderr
+            assert password not in output and dsn not in output, output
+            outputs.append(output)
+        cache = b"".join(p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file())
+        assert password.encode() not in cache
+    assert "unknown-column" in outputs[0]  # with the right password, the live catalog is used
+    summary = json.loads(outputs[2])
+    assert summary["sources"][0]["tables"] == 7
+    assert "password authentication failed" in outputs[4]
+
+
+def test_a_second_load_comes_from_the_cache_until_the_interval_passes(
+    postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, postgres.dsn)
+    (tmp_path / "domain-lsp.toml").write_text(
+        f'[[sql.sources]]\nkind = "postgres"\ndsn_env = "{ENV}"\nrefresh_interval = 3600\n', encoding="utf-8"
+    )
+    config = load_config(tmp_path / "domain-lsp.toml")
+    first = load_catalog(config)
+    assert not first.from_cache and len(first.catalog) == 7
+    second = load_catalog(config)
+    assert second.from_cache and len(second.catalog) == 7
+    # Another database behind the same variable is another source: not the cached one.
+    monkeypatch.setenv(ENV, postgres.dsn.replace("/shop", "/postgres"))
+    third = load_catalog(config)
+    assert not third.from_cache and len(third.catalog) == 0
