@@ -6,7 +6,9 @@ more) worker processes, and with shards.
 The corpus (a postgres workspace: a schema of 60 tables, SQL files of a few statements, Python
 files that run SQL through a cursor; about one file in ten has a mistake) is generated in a
 temporary folder and removed afterwards. Each configuration runs `domain-lsp check --format
-json` as a process, as CI does, and the best of `--repeat` wall-clock times is reported.
+json` as a process, as CI does; the best of `--repeat` wall-clock times is reported, with the
+CPU time the run and its workers used (on a busy machine the wall time says little; the CPU
+time says what parallel workers cost) and the load average before the runs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -78,7 +81,13 @@ def make_corpus(root: Path, sql: int, python: int) -> None:
         (folder / f"job{i}.py").write_text(python_file(rng, i))
 
 
-def timed(root: Path, *args: str) -> tuple[float, dict[str, int]]:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers count: each run waits for its own
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(root: Path, *args: str) -> tuple[float, float, dict[str, int]]:
+    cpu = _cpu()
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "domain_lsp", "check", "--format", "json", *args],
@@ -87,13 +96,13 @@ def timed(root: Path, *args: str) -> tuple[float, dict[str, int]]:
         text=True,
         check=False,
     )
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     if result.returncode not in (0, 1):
         raise SystemExit(f"check failed: {result.stderr}")
     codes: dict[str, int] = {}
     for item in json.loads(result.stdout)["diagnostics"]:
         codes[item["code"]] = codes.get(item["code"], 0) + 1
-    return elapsed, codes
+    return elapsed, cpu, codes
 
 
 def main() -> None:
@@ -108,19 +117,20 @@ def main() -> None:
         root = Path(folder)
         make_corpus(root, args.sql, args.python)
         files = args.sql + args.python + 1  # and the schema file
-        print(f"corpus: {args.sql} SQL + {args.python} Python files, {os.cpu_count()} CPUs")
-        print(f"{'run':<22} {'seconds':>8} {'files/s':>8}  findings")
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"corpus: {args.sql} SQL + {args.python} Python files; {os.cpu_count()} CPUs, load average {load}")
+        print(f"| {'run':<22} | {'wall s':>7} | {'files/s':>7} | {'CPU s':>6} | findings")
+        print(f"| {'-' * 22} | {'-' * 7} | {'-' * 7} | {'-' * 6} | --------")
+        runs = [[f"--jobs={jobs}"] for jobs in args.jobs]
+        if args.shards > 1:
+            runs += [["--jobs=1", f"--shard={i}/{args.shards}"] for i in range(1, args.shards + 1)]
         reference: dict[str, int] | None = None
-        for jobs in args.jobs:
-            best, codes = min(timed(root, "--jobs", str(jobs)) for _ in range(args.repeat))
-            reference = reference or codes
-            assert codes == reference, "the output must not depend on --jobs"
-            print(f"{f'--jobs {jobs}':<22} {best:8.2f} {files / best:8.0f}  {codes}")
-        for shard in range(1, args.shards + 1 if args.shards > 1 else 1):
-            best, codes = min(
-                timed(root, "--jobs", "1", "--shard", f"{shard}/{args.shards}") for _ in range(args.repeat)
-            )
-            print(f"{f'--jobs 1 --shard {shard}/{args.shards}':<22} {best:8.2f} {'':>8}  {codes}")
+        for run in runs:
+            wall, cpu, codes = min(timed(root, *run) for _ in range(args.repeat))
+            if len(run) == 1:
+                reference = reference or codes
+                assert codes == reference, "the output must not depend on --jobs"
+            print(f"| {' '.join(run):<22} | {wall:7.2f} | {files / wall:7.0f} | {cpu:6.2f} | {codes}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from domain_lsp.catalog.load import SourceReport, missing_globs
@@ -162,21 +161,12 @@ def _where(text: str, needle: str) -> tuple[int, int]:
     return (start, start + len(needle)) if start != -1 else (0, 0)
 
 
-@dataclass(frozen=True)
-class Batch:
-    """What checking some files produced: each file with its project's key, and the source
-    problems of the projects first loaded meanwhile (by this process).
-    """
-
-    files: list[tuple[CheckedFile, Path]]
-    sources: dict[Path, list[CheckedFile]]
+Checked = tuple[CheckedFile, Path]
+"""A checked file and its project's key."""
 
 
-def check_batch(checker: Checker, files: Iterable[tuple[Path, Path]]) -> Batch:
-    known = set(checker.projects)
-    checked = [(checker.check_file(path, argument), checker.project_key(path, argument)) for path, argument in files]
-    fresh = [key for key in checker.projects if key not in known]
-    return Batch(checked, {key: checker.source_problems(key) for key in fresh})
+def check_batch(checker: Checker, files: Iterable[tuple[Path, Path]]) -> list[Checked]:
+    return [(checker.check_file(path, argument), checker.project_key(path, argument)) for path, argument in files]
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -226,14 +216,10 @@ def run_check(
     if changed is not None:  # an unchanged file cannot have a finding on a changed line
         files = [item for item in files if item[0].resolve() in changed]
     checker = Checker(config_path, cwd, select, ignore)
-    batches = run_batches(checker, files, jobs)
-    checked = [file for batch in batches for file, _ in batch.files]
-    sources: dict[Path, list[CheckedFile]] = {}
-    for batch in batches:
-        for key, problems in batch.sources.items():
-            sources.setdefault(key, problems)  # two processes that loaded a project agree on it
-    order = list(dict.fromkeys(key for batch in batches for _, key in batch.files))
-    extras = [extra for key in order for extra in sources.get(key, [])]
+    results = run_batches(checker, files, jobs)
+    checked = [file for file, _ in results]
+    # This process has loaded every project used (pool.run_batches warms them before forking).
+    extras = [extra for key in dict.fromkeys(key for _, key in results) for extra in checker.source_problems(key)]
     if shard is not None:  # each source problem once across the shards
         extras = [extra for extra in extras if shard_of(extra.path, root, shard[1]) == shard[0]]
     count = len(checked)
