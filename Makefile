@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install clean
+.PHONY: demo test lint typecheck unit install clean vsix system-deps vscode-screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ unit: $(STAMP)
 	$(PY) -m pytest -q
 
 test: lint typecheck unit
+
+# Debian packages and code-server for the real-editor tests (CI runs this; needs root).
+system-deps:
+	scripts/ci/system-deps.sh
+
+vsix:
+	scripts/editors/build-vsix.sh
+
+vscode-screenshots: $(STAMP)
+	scripts/editors/install-code-server.sh >/dev/null
+	DOMAIN_LSP_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/editors/test_vscode.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
