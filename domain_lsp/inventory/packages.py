@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from domain_lsp.inventory.index import PackageIndex
 from domain_lsp.inventory.load import load_inventory
 from domain_lsp.inventory.model import Inventory, normalize
 from domain_lsp.inventory.names import ModuleNames
+from domain_lsp.workspace import walk
+
+RESCAN_SECONDS = 5.0
+"""A module found nowhere rescans the workspace at most this often (a file may have been added)."""
 
 _REPLACEMENT = re.compile(r"\b(?:use|prefer|replace(?:d)? (?:it )?with|switch to)\s+`?([A-Za-z_][\w.-]*)`?", re.I)
 
@@ -41,6 +46,7 @@ class PackageContext:
     """Whether there is anything to ground imports in (an inventory or a configured
     environment); without it only `denied-package` applies."""
     _folder_modules: dict[Path, tuple[float, frozenset[str]]] = field(default_factory=dict)
+    _all_modules: tuple[float, frozenset[str]] | None = None
 
     @classmethod
     def load(cls, config: Config) -> PackageContext:
@@ -96,7 +102,24 @@ class PackageContext:
                 if folder == self.root or folder == folder.parent or self.root not in folder.parents:
                     break
                 folder = folder.parent
-        return any(top in self._modules_in(folder) for folder in folders)
+        if any(top in self._modules_in(folder) for folder in folders):
+            return True
+        return top in self._workspace_modules()
+
+    def _workspace_modules(self) -> frozenset[str]:
+        """Every module and package name anywhere in the workspace: tests and scripts put their
+        own folders on sys.path (`sys.path.insert(0, .../robustness)`), so any of them counts."""
+        now = time.monotonic()
+        if self._all_modules is None or now - self._all_modules[0] > RESCAN_SECONDS:
+            names: set[str] = set()
+            for file in walk(self.root, (".py", ".pyi")):
+                names.add(file.name.rsplit(".", 1)[0])
+                folder = file.parent
+                while folder != self.root and self.root in folder.parents:
+                    names.add(folder.name)
+                    folder = folder.parent
+            self._all_modules = (now, frozenset(n for n in names if n.isidentifier()))
+        return self._all_modules[1]
 
     def is_allowed(self, module: str) -> bool:
         return any(module == name or module.startswith(name + ".") for name in self.allow)

@@ -30,8 +30,13 @@ def test_example_reports_the_assistant_mistakes_at_their_tokens(example_workspac
     assert (path, 7, 21, "unknown-function") in found  # DATEADD
     assert (path, 15, 7, "ambiguous-column") in found  # customer_id
     assert ("pipelines/churn_export.py", 24, 30, "unknown-column") in found  # SQL in a Python string
-    # The correct queries, the schema and the correct Python string get nothing.
-    assert {d["path"] for d in report["diagnostics"]} == {path, "pipelines/churn_export.py"}
+    crm = "pipelines/crm_sync.py"
+    assert (crm, 3, 7, "denied-package") in found  # requests
+    assert (crm, 4, 5, "unknown-package") in found  # crm_bulk_sync: hallucinated
+    assert (crm, 10, 10, "unknown-attribute") in found  # httpx.post_json
+    # The correct queries, the schema, the correct Python string and declared imports get nothing.
+    assert {d["path"] for d in report["diagnostics"]} == {path, "pipelines/churn_export.py", crm}
+    assert {d["code"] for d in report["diagnostics"] if d["path"] == "pipelines/churn_export.py"} == {"unknown-column"}
 
 
 def test_text_output_shows_location_code_and_marker(example_workspace: Path) -> None:

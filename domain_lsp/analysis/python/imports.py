@@ -17,6 +17,8 @@ _GUARD_EXCEPTIONS = frozenset({"ImportError", "ModuleNotFoundError", "Exception"
 _PLATFORM_TESTS = frozenset(
     {"version_info", "platform", "hexversion", "implementation", "name", "system", "PY2", "PY3"}
 )
+# Modules that exist only for type checkers (typeshed's helper module) or the interpreter itself.
+ALWAYS_FINE = frozenset({"__future__", "_typeshed", "__main__"})
 _FROM_MODULE = re.compile(r"from(?:\s|\\\r?\n)+(\.*)(?:\s|\\\r?\n)*([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)?")
 
 
@@ -38,6 +40,8 @@ class ImportRef:
     guarded: bool
     is_from: bool
     alias: str | None = None
+    deferred: bool = False
+    """Inside a function: the usual way to import an optional dependency only when needed."""
     """The local name an `import` binds (`np` for `import numpy as np`, `os` for `import os.path`)."""
     names: list[ImportedName] = field(default_factory=list)
     node: ast.stmt | None = None
@@ -83,7 +87,15 @@ class _Collector(ast.NodeVisitor):
         self.text = text
         self.lines = lines
         self.guard = 0
+        self.functions = 0
         self.imports: list[ImportRef] = []
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.functions += 1
+        self.generic_visit(node)
+        self.functions -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def offset(self, line: int, column: int) -> int:
         return self.lines.offset(line - 1, column, "utf-8")
@@ -128,7 +140,9 @@ class _Collector(ast.NodeVisitor):
         for alias in node.names:
             start = self.offset(alias.lineno, alias.col_offset)
             local = alias.asname or alias.name.split(".", 1)[0]
-            self.imports.append(ImportRef(alias.name, start, self.guard > 0, False, local, node=node))
+            self.imports.append(
+                ImportRef(alias.name, start, self.guard > 0, False, local, deferred=self.functions > 0, node=node)
+            )
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level or not node.module:
@@ -142,35 +156,64 @@ class _Collector(ast.NodeVisitor):
             )
             for a in node.names
         ]
-        self.imports.append(ImportRef(node.module, start, self.guard > 0, True, names=names, node=node))
+        self.imports.append(
+            ImportRef(node.module, start, self.guard > 0, True, names=names, deferred=self.functions > 0, node=node)
+        )
 
 
 def collect_imports(tree: ast.Module, text: str, lines: LineIndex) -> list[ImportRef]:
     collector = _Collector(text, lines)
     collector.visit(tree)
+    # `pytest.importorskip("hypothesis")` makes later imports of that module optional.
+    skipped = {
+        node.args[0].value.split(".", 1)[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "importorskip"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
+    for ref in collector.imports:
+        if ref.top in skipped:
+            ref.guarded = True
     return collector.imports
 
 
 def package_findings(imports: list[ImportRef], context: PackageContext, path: str) -> list[Finding]:
     findings: list[Finding] = []
+    # A file importing a declared package that is not installed may import that package's own
+    # dependencies too, which nothing here can list: its unknown modules are only hints.
+    uninstalled = sorted(
+        {ref.top for ref in imports if context.names.declared_by(ref.top) and not context.names.installed(ref.top)}
+    )
     for ref in imports:
         finding = _judge(ref, context, path)
-        if finding is not None:
-            findings.append(finding)
+        if finding is None:
+            continue
+        if finding.code == "unknown-package" and uninstalled and finding.severity is None and not finding.data:
+            note = f" (or a dependency of `{uninstalled[0]}`, declared but not installed, so only a hint)"
+            finding = _soften(finding, note)
+        findings.append(finding)
     return findings
 
 
+def _soften(finding: Finding, note: str) -> Finding:
+    return Finding(finding.code, finding.message + note, finding.start, finding.end, Severity.HINT, finding.fixes)
+
+
 def _guarded(finding: Finding, ref: ImportRef) -> Finding:
-    if not ref.guarded:
-        return finding
-    message = finding.message + " (the import is guarded, so this is only a hint)"
-    return Finding(finding.code, message, finding.start, finding.end, Severity.HINT, finding.fixes, finding.data)
+    if ref.guarded:
+        return _soften(finding, " (the import is guarded, so this is only a hint)")
+    if ref.deferred and finding.code != "denied-package" and not finding.data.get("confirmed"):
+        return _soften(finding, " (imported inside a function, as optional dependencies are, so only a hint)")
+    return finding
 
 
 def _judge(ref: ImportRef, context: PackageContext, path: str) -> Finding | None:
     top = ref.top
     environment = context.environment
-    if top == "__future__" or context.is_allowed(ref.module):
+    if top in ALWAYS_FINE or context.is_allowed(ref.module):
         return None
     denied = context.denial(ref.module, top)
     if denied is not None:
@@ -210,6 +253,8 @@ def _judge(ref: ImportRef, context: PackageContext, path: str) -> Finding | None
             return _guarded(Finding("undeclared-package", message, ref.start, ref.end), ref)
         if answers and all(a is not None for a in answers):
             message = f"no package provides `{top}`: it does not exist on the package index {context.index.url} and is {nowhere}; likely a hallucinated name"
-            return _guarded(Finding("unknown-package", message, ref.start, ref.end), ref)
+            # The index confirms the name exists nowhere: no optional dependency is called that.
+            confirmed = {"confirmed": "index"}
+            return _guarded(Finding("unknown-package", message, ref.start, ref.end, data=confirmed), ref)
     message = f"no package provides `{top}`: it is {nowhere}; likely a hallucinated name"
     return _guarded(Finding("unknown-package", message, ref.start, ref.end), ref)
