@@ -2,14 +2,19 @@
 
 Analysis works on Python string offsets (code points). Clients count characters in UTF-16
 code units (the LSP default, VS Code), UTF-8 bytes (Neovim asks for it) or code points.
+Lines end at "\n", "\r\n" or a lone "\r", as the LSP specifies; other characters Python's
+str.splitlines() breaks at (form feed, U+2028...) are ordinary characters to a client.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Literal
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
+
+_BREAK = re.compile(r"\r\n?|\n")
 
 
 def _units(text: str, encoding: Encoding) -> int:
@@ -27,6 +32,9 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        if "\r" in text:
+            self._starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+            return
         starts = [0]
         find = text.find
         i = find("\n")
@@ -42,10 +50,16 @@ class LineIndex:
     def line_start(self, line: int) -> int:
         return self._starts[min(line, len(self._starts) - 1)]
 
+    def line_end(self, line: int) -> int:
+        """Where a line's text ends, before its line break."""
+        line = min(line, len(self._starts) - 1)
+        if line + 1 >= len(self._starts):
+            return len(self.text)
+        end = self._starts[line + 1] - 1
+        return end - 1 if self.text[end] == "\n" and end > self._starts[line] and self.text[end - 1] == "\r" else end
+
     def line_text(self, line: int) -> str:
-        start = self.line_start(line)
-        end = self.text.find("\n", start)
-        return self.text[start : end if end != -1 else len(self.text)].rstrip("\r")
+        return self.text[self.line_start(line) : self.line_end(line)]
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """0-based line and code-point column of an offset."""
@@ -56,6 +70,7 @@ class LineIndex:
     def position(self, offset: int, encoding: Encoding = "utf-16") -> tuple[int, int]:
         line, col = self.line_col(offset)
         start = self._starts[line]
+        col = min(col, self.line_end(line) - start)  # between "\r" and "\n" is the line's end
         return line, _units(self.text[start : start + col], encoding)
 
     def offset(self, line: int, character: int, encoding: Encoding = "utf-16") -> int:
@@ -63,7 +78,7 @@ class LineIndex:
         if line >= len(self._starts):
             return len(self.text)
         start = self._starts[line]
-        end = self._starts[line + 1] - 1 if line + 1 < len(self._starts) else len(self.text)
+        end = self.line_end(line)
         if encoding == "utf-32":
             return min(start + character, end)
         units = 0

@@ -13,6 +13,7 @@ from pygls.uris import to_fs_path
 from domain_lsp import __version__
 from domain_lsp.config import ConfigError
 from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES
+from domain_lsp.server.documents import use_lsp_lines
 from domain_lsp.server.positions import Positions, encoding_of
 from domain_lsp.server.state import DocumentAnalysis, ServerState
 from domain_lsp.server.suggestions import SuggestionTracker
@@ -116,6 +117,7 @@ def create_server() -> DomainLanguageServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: DomainLanguageServer, params: types.InitializeParams) -> None:
+        use_lsp_lines(ls.workspace)
         folders = params.workspace_folders or []
         root = to_fs_path(folders[0].uri) if folders else (to_fs_path(params.root_uri) if params.root_uri else None)
         ls.state.root = Path(root).resolve() if root else None
