@@ -88,11 +88,13 @@ class ServerState:
         config_file = self._find_config(path)
         key = config_file or self.root or path.parent
         future = self._projects.get(key)
-        if future is None:
+        if future is None or future.cancelled() or (future.done() and future.exception() is not None):
             _, config = self._config(path)
             future = asyncio.get_running_loop().run_in_executor(None, Project.load, config)
             self._projects[key] = future
-        return await future
+        # Shielded: a cancelled request (a debounced publish superseded by the next edit) must
+        # not cancel the load that every other request is waiting for.
+        return await asyncio.shield(future)
 
     def forget_projects(self) -> None:
         """Drop every loaded project so the next request reloads config and catalog."""
