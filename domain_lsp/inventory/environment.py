@@ -41,12 +41,13 @@ class Environment:
     """Every top-level name importable from site-packages (and .pth-added folders)."""
     distributions: dict[str, Distribution]
     """Normalized name -> distribution."""
-    providers: dict[str, list[Distribution]] = field(default_factory=dict)
-    """Top-level module -> the distributions that install it."""
     error: str = ""
     """Why the environment could not be read ("" when it was)."""
+    providers: dict[str, list[Distribution]] = field(init=False, default_factory=dict)
+    """Top-level module -> the distributions that install it."""
 
     def __post_init__(self) -> None:
+        self.providers = {}
         for dist in self.distributions.values():
             for module in dist.modules:
                 self.providers.setdefault(module, []).append(dist)

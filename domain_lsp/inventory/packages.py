@@ -15,7 +15,7 @@ from domain_lsp.config import Config
 from domain_lsp.inventory.environment import Environment, find_interpreter, probe
 from domain_lsp.inventory.index import PackageIndex
 from domain_lsp.inventory.load import load_inventory
-from domain_lsp.inventory.model import Inventory, normalize
+from domain_lsp.inventory.model import Inventory, InventoryProblem, normalize
 from domain_lsp.inventory.names import ModuleNames
 from domain_lsp.workspace import walk
 
@@ -55,6 +55,13 @@ class PackageContext:
         environment = probe(interpreter)
         settings = config.packages
         grounded = bool(inventory.declared) or settings.inventory is not None or config.python.environment is not None
+        if environment.error:
+            # Without the installed packages every undeclared import would look unknown: say why
+            # on the config file instead, and judge nothing but the deny list.
+            grounded = False
+            inventory.problems.append(
+                InventoryProblem(config.path or config.root / "domain-lsp.toml", environment.error)
+            )
         return cls(
             root=config.root,
             inventory=inventory,

@@ -1,0 +1,159 @@
+"""Imports of a Python file: exact ranges, guards, and the package verdicts against an
+inventory and an environment built here."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from domain_lsp.analysis.python.imports import collect_imports, package_findings
+from domain_lsp.findings import Finding, Severity
+from domain_lsp.inventory.environment import Distribution, Environment
+from domain_lsp.inventory.model import Inventory
+from domain_lsp.inventory.names import ModuleNames
+from domain_lsp.inventory.packages import PackageContext, replacement_in
+from domain_lsp.text import LineIndex
+
+STDLIB = frozenset({"os", "sys", "json", "typing", "tomllib", "collections", "contextlib"})
+
+
+def context(
+    tmp_path: Path,
+    declared: tuple[str, ...] = ("httpx", "PyYAML", "scikit-learn", "psycopg"),
+    deny: dict[str, str] | None = None,
+    grounded: bool = True,
+    allow: tuple[str, ...] = (),
+) -> PackageContext:
+    dists = {
+        "httpx": Distribution("httpx", "0.28.1", ("httpx",)),
+        "pyyaml": Distribution("PyYAML", "6.0.1", ("_yaml", "yaml")),
+        "requests": Distribution("requests", "2.31.0", ("requests",)),
+        "attrs": Distribution("attrs", "23.1.0", ("attr", "attrs")),
+    }
+    environment = Environment(
+        "python", (3, 11, 4), STDLIB, (), frozenset({"httpx", "yaml", "requests", "attr", "attrs", "mystery"}), dists
+    )
+    inventory = Inventory(files=[tmp_path / "requirements.txt"])
+    for name in declared:
+        inventory.add(name, tmp_path / "requirements.txt", 1)
+    (tmp_path / "src" / "ourapp").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "scripts").mkdir(exist_ok=True)
+    (tmp_path / "scripts" / "helpers.py").write_text("", encoding="utf-8")
+    (tmp_path / "tools" / "deep").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "tools" / "deep" / "lsp_driver.py").write_text("", encoding="utf-8")
+    return PackageContext(
+        root=tmp_path,
+        inventory=inventory,
+        environment=environment,
+        interpreter=Path("python"),
+        names=ModuleNames(environment, list(declared)),
+        allow=allow,
+        deny=deny or {},
+        grounded=grounded,
+    )
+
+
+def check(text: str, ctx: PackageContext, path: str = "") -> list[Finding]:
+    lines = LineIndex(text)
+    return package_findings(collect_imports(ast.parse(text), text, lines), ctx, path)
+
+
+def located(text: str, findings: list[Finding]) -> list[tuple[str, str]]:
+    return [(f.code, text[f.start : f.end]) for f in findings]
+
+
+def test_ranges_point_at_the_top_level_name_in_every_import_form(tmp_path: Path) -> None:
+    text = (
+        "import os, fake_a.sub as x\n"
+        "from  fake_b.deep import thing\n"
+        "from \\\n    fake_c import y\n"
+        "s = 'é😀'; import fake_d\n"
+        "from . import sibling\n"
+        "from __future__ import annotations\n"
+    )
+    findings = check(text, context(tmp_path))
+    assert located(text, findings) == [
+        ("unknown-package", "fake_a"),
+        ("unknown-package", "fake_b"),
+        ("unknown-package", "fake_c"),
+        ("unknown-package", "fake_d"),
+    ]
+    assert "not declared in requirements.txt, not installed in the environment (Python 3.11)" in findings[0].message
+
+
+def test_declared_installed_stdlib_and_workspace_modules_are_fine(tmp_path: Path) -> None:
+    text = (
+        "import json, tomllib\n"
+        "import httpx\n"
+        "import yaml\n"  # PyYAML, from the environment's metadata
+        "import sklearn\n"  # scikit-learn: declared, not installed, a known mismatch
+        "import psycopg\n"  # declared, not installed: its own name
+        "import ourapp\n"  # src/ layout
+        "import helpers\n"  # a neighbour of the checked script
+        "import lsp_driver\n"  # somewhere in the workspace (tests put folders on sys.path)
+        "import mystery\n"  # importable, but no metadata says from where: not judged
+        "import _typeshed\n"
+    )
+    assert check(text, context(tmp_path), str(tmp_path / "scripts" / "run.py")) == []
+
+
+def test_installed_but_undeclared_names_the_distribution_and_version(tmp_path: Path) -> None:
+    text = "import attr\n"
+    (finding,) = check(text, context(tmp_path))
+    assert finding.code == "undeclared-package"
+    assert finding.message == "`attr` is installed (attrs 23.1.0) but not declared in requirements.txt"
+
+
+def test_guarded_and_deferred_imports_are_hints(tmp_path: Path) -> None:
+    text = (
+        "try:\n    import ujson\nexcept ImportError:\n    import simplejson\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import stubs_only\n"
+        "import sys\n"
+        "if sys.version_info < (3, 11):\n    import tomli\n"
+        "def load():\n    import numpydoc\n"
+        "import pytest\npytest.importorskip('hypothesis')\nfrom hypothesis import given\n"
+    )
+    findings = check(text, context(tmp_path))
+    names = {text[f.start : f.end]: f for f in findings}
+    assert set(names) == {"ujson", "simplejson", "stubs_only", "tomli", "numpydoc", "pytest", "hypothesis"}
+    assert names["pytest"].severity is None  # a plain top-level import: a real finding
+    for name in ("ujson", "simplejson", "stubs_only", "tomli", "numpydoc", "hypothesis"):
+        assert names[name].effective_severity == Severity.HINT, name
+
+
+def test_a_file_importing_an_uninstalled_declared_package_softens_its_unknowns(tmp_path: Path) -> None:
+    text = "import psycopg\nfrom psycopg_pool_helper import Pool\n"
+    (finding,) = check(text, context(tmp_path))
+    assert finding.effective_severity == Severity.HINT
+    assert "dependency of `psycopg`" in finding.message
+
+
+def test_denied_by_module_or_distribution_with_the_replacement_as_fix(tmp_path: Path) -> None:
+    ctx = context(tmp_path, deny={"requests": "use httpx (team standard)", "pyyaml": "unsafe loaders"})
+    text = "import requests\nimport yaml.loader\n"
+    requests, yaml = check(text, ctx)
+    assert (requests.code, requests.message) == ("denied-package", "`requests` is denied: use httpx (team standard)")
+    (fix,) = requests.fixes
+    assert (fix.title, text[fix.start : fix.end], fix.new_text) == ("Use `httpx`", "requests", "httpx")
+    assert yaml.message == "`yaml` is denied (PyYAML): unsafe loaders"
+    assert yaml.fixes == ()
+
+
+def test_allow_list_and_ungrounded_workspaces(tmp_path: Path) -> None:
+    assert check("import internal_tools.cli\n", context(tmp_path, allow=("internal_tools",))) == []
+    ungrounded = context(tmp_path, declared=(), grounded=False, deny={"requests": ""})
+    text = "import fake_pkg\nimport requests\n"
+    (finding,) = check(text, ungrounded)
+    assert finding.code == "denied-package"
+    assert finding.message == "`requests` is denied by the team's package policy"
+
+
+@pytest.mark.parametrize(
+    ("reason", "replacement"),
+    [("use httpx (team standard)", "httpx"), ("prefer `orjson`", "orjson"), ("deprecated", None)],
+)
+def test_replacement_in_a_deny_reason(reason: str, replacement: str | None) -> None:
+    assert replacement_in(reason) == replacement
