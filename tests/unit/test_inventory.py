@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from domain_lsp.config import Config, PackageSettings
+from domain_lsp.config import Config, PackageSettings, load_config
 from domain_lsp.inventory.load import inventory_files, load_inventory
 from domain_lsp.inventory.model import Inventory, normalize
 from domain_lsp.inventory.names import guess_modules
 from domain_lsp.inventory.report import inventory_findings
 from domain_lsp.inventory.requirements import read_requirements
+from domain_lsp.project import Project
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "python" / "inventory"
 
@@ -120,3 +121,23 @@ def test_normalized_names_and_module_guesses() -> None:
     assert "cv2" in guess_modules("opencv-python-headless")
     assert "pil" in guess_modules("Pillow")
     assert "bs4" in guess_modules("beautifulsoup4")
+
+
+def test_the_project_reports_inventory_errors_on_the_inventory_file(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("httpx\n!!bad\n", encoding="utf-8")
+    project = Project.load(Config(root=tmp_path))
+    (finding,) = project.analyze(requirements, requirements.read_text(encoding="utf-8"))
+    assert (finding.code, finding.message) == ("inventory-error", "not a requirement: `!!bad`")
+    assert project.analyze(tmp_path / "other.txt", "") == []
+
+
+def test_an_environment_that_cannot_be_read_is_reported_on_the_config(tmp_path: Path) -> None:
+    config_file = tmp_path / "domain-lsp.toml"
+    config_file.write_text('[python]\nenvironment = "no-such-venv"\n', encoding="utf-8")
+    project = Project.load(load_config(config_file))
+    (finding,) = project.analyze(config_file, config_file.read_text(encoding="utf-8"))
+    assert finding.code == "inventory-error"
+    assert "cannot read the Python environment" in finding.message
+    # Without the installed packages nothing is called unknown.
+    assert project.analyze(tmp_path / "job.py", "import fake_pkg\n") == []

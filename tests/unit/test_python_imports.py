@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 
 from domain_lsp.analysis.python.imports import collect_imports, package_findings
+from domain_lsp.config import load_config
 from domain_lsp.findings import Finding, Severity
 from domain_lsp.inventory.environment import Distribution, Environment
 from domain_lsp.inventory.model import Inventory
 from domain_lsp.inventory.names import ModuleNames
 from domain_lsp.inventory.packages import PackageContext, replacement_in
+from domain_lsp.project import Project
 from domain_lsp.text import LineIndex
+from tests.fixtures.python.packages import APILIB, DYNLIB, build_wheel_files, make_venv
 
 STDLIB = frozenset({"os", "sys", "json", "typing", "tomllib", "collections", "contextlib"})
 
@@ -157,3 +160,67 @@ def test_allow_list_and_ungrounded_workspaces(tmp_path: Path) -> None:
 )
 def test_replacement_in_a_deny_reason(reason: str, replacement: str | None) -> None:
     assert replacement_in(reason) == replacement
+
+
+# -- names and keywords of installed libraries (jedi, against a venv built here) ---------------
+
+
+@pytest.fixture(scope="module")
+def api_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    folder = tmp_path_factory.mktemp("apienv")
+    wheels = [
+        build_wheel_files(folder / "dist", "apilib", "2.1.0", APILIB),
+        build_wheel_files(folder / "dist", "dynlib", "0.3.0", DYNLIB),
+    ]
+    make_venv(folder / "venv", wheels)
+    root = folder / "workspace"
+    root.mkdir()
+    (root / "requirements.txt").write_text("apilib==2.1.0\ndynlib\n", encoding="utf-8")
+    (root / "domain-lsp.toml").write_text('[python]\nenvironment = "../venv"\n', encoding="utf-8")
+    return Project.load(load_config(root / "domain-lsp.toml"))
+
+
+def api_findings_of(project: Project, text: str) -> list[tuple[str, str, str]]:
+    path = project.config.root / "job.py"
+    return [
+        (f.code, text[f.start : f.end], f.message)
+        for f in project.analyze(path, text)
+        if f.code in ("unknown-attribute", "unknown-argument")
+    ]
+
+
+def test_missing_names_and_keywords_against_the_installed_version(api_project: Project) -> None:
+    text = (
+        "import apilib\n"
+        "from apilib import connect, Client, submod, conect\n"
+        "apilib.conect('x')\n"
+        "apilib.connect('x', timeout=1, ssl=True, retry=3)\n"
+        "Client('u', retries=2, verbose=True)\n"
+        "apilib.VERSION, apilib.submod\n"
+    )
+    assert api_findings_of(api_project, text) == [
+        ("unknown-attribute", "conect", "apilib 2.1.0 has no `conect`; did you mean `connect`?"),
+        ("unknown-attribute", "conect", "apilib 2.1.0 has no `conect`; did you mean `connect`?"),
+        (
+            "unknown-argument",
+            "retry",
+            "`connect` in apilib 2.1.0 takes no keyword argument `retry`",
+        ),
+        ("unknown-argument", "verbose", "`Client` in apilib 2.1.0 takes no keyword argument `verbose`"),
+    ]
+
+
+def test_nothing_where_the_answer_is_not_certain(api_project: Project) -> None:
+    text = (
+        "import apilib\n"
+        "import dynlib\n"
+        "from dynlib import anything\n"  # module __getattr__: any name may exist
+        "apilib.decorated(x=1, y=2)\n"  # decorated: its signature may differ
+        "apilib.flexible(1, anything=2)\n"  # **options
+        "dynlib.whatever\n"
+        "try:\n    apilib.maybe_new\nexcept AttributeError:\n    pass\n"
+        "if hasattr(apilib, 'newer'):\n    apilib.newer()\n"
+        "def shadow(apilib):\n    return apilib.not_the_module\n"  # rebound name
+        "apilib.brand_new = 1\n"  # assigning creates it
+    )
+    assert api_findings_of(api_project, text) == []
