@@ -189,7 +189,12 @@ def test_a_bad_shard_is_a_usage_error(many: Path, shard: str) -> None:
     assert result.stderr.startswith("domain-lsp: error: --shard") and result.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "text", "github"])
+def test_jobs_must_be_positive(many: Path) -> None:
+    result = run(many, "--jobs", "0")
+    assert (result.returncode, result.stderr) == (2, "domain-lsp: error: --jobs must be at least 1, got 0\n")
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text", "github", "gitlab"])
 def test_two_processes_give_the_same_output_as_one(many: Path, fmt: str) -> None:
     one = run(many, "--format", fmt, "--jobs", "1")
     two = run(many, "--format", fmt, "--jobs", "2")
