@@ -8,6 +8,7 @@ whatever position encoding the client and server agreed on.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -158,14 +159,22 @@ def test_saving_a_schema_file_refreshes_other_buffers(e2e: Result) -> None:
     assert any("customers" in message for message in messages)
 
 
-def test_catalog_command_explains_what_it_needs(e2e: Result) -> None:
+def test_saving_the_config_reloads_the_catalog(e2e: Result) -> None:
+    step(e2e, "config_save")
+    assert e2e["config_save"] == {"reloads": 1}
+
+
+def test_catalog_command_shows_the_summary_in_a_scratch_buffer(e2e: Result) -> None:
     step(e2e, "catalog")
-    catalog = [
-        n["message"] for n in e2e["notifications"] if "catalog" in n["message"] and "reloaded" not in n["message"]
-    ]
-    assert len(catalog) == 1
-    # a summary once the server offers one; until then the command says what is missing
-    assert catalog[0].startswith("domain-lsp: catalog\n") or "domain-lsp.catalogSummary" in catalog[0]
+    catalog = e2e["catalog"]
+    assert catalog["shown"] is True
+    assert catalog["modifiable"] is False
+    lines = catalog["lines"]
+    assert lines[0].startswith("config: ") and lines[0].endswith("domain-lsp.toml")
+    assert lines[1] == "dialect: postgres; search path: sales, core"
+    assert lines[2].startswith("9 tables (1 view), ")  # 8 tables and the view sales.order_revenue
+    assert {"  core: 3 tables", "  marketing: 2 tables", "  sales: 4 tables"} <= set(lines)
+    assert any(line.endswith("schema/01_core.sql (ddl): 3 tables") for line in lines)
 
 
 def test_checkhealth_reports_server_config_and_client(e2e: Result, workspace: Path) -> None:
@@ -174,6 +183,8 @@ def test_checkhealth_reports_server_config_and_client(e2e: Result, workspace: Pa
     assert any(line.endswith(f"OK server found: domain-lsp {__version__}") for line in lines)
     assert any(f"OK config found: {workspace / 'domain-lsp.toml'}" in line for line in lines)
     assert any(line.endswith("OK config valid, schema sources load") for line in lines)
+    summary = re.compile(r"- catalog: 8 tables, 1 view, \d+ columns, 0 functions in 3 schemas, from 3 sources")
+    assert any(summary.fullmatch(line) for line in lines)
     assert any("OK client" in line and "3 buffer(s) attached" in line for line in lines)
     assert not any("ERROR" in line or "WARNING" in line for line in lines)
 
@@ -198,9 +209,14 @@ def test_checkhealth_reports_broken_configs_and_a_missing_server(
     missing = home / "missing"
     missing.mkdir()
     (missing / "domain-lsp.toml").write_text('[sql]\nschemas = ["ddl/*.sql"]\n', encoding="utf-8")
+    unparsable = home / "unparsable"
+    unparsable.mkdir()
+    (unparsable / "domain-lsp.toml").write_text('[sql]\nschemas = ["s.sql"]\n', encoding="utf-8")
+    (unparsable / "s.sql").write_text("CREATE TABLE t (a int;\nCREATE TABLE u (b int);\n", encoding="utf-8")
     bare = home / "bare"
     bare.mkdir()
-    result = nvim.run_script("checkhealth.lua", [str(broken), str(missing), str(bare)], home, nvim_plugin)
+    folders = [str(broken), str(missing), str(unparsable), str(bare)]
+    result = nvim.run_script("checkhealth.lua", folders, home, nvim_plugin)
     assert result["errors"] == {}
     runs = result["runs"]
     broken_run = "\n".join(runs[str(broken)])
@@ -208,6 +224,9 @@ def test_checkhealth_reports_broken_configs_and_a_missing_server(
     missing_run = "\n".join(runs[str(missing)])
     assert "OK config found" in missing_run
     assert "WARNING" in missing_run and "schema glob `ddl/*.sql` matches no file" in missing_run
+    unparsable_run = "\n".join(runs[str(unparsable)])
+    assert "WARNING s.sql:1:" in unparsable_run  # the source, with the line of its problem
+    assert "OK config valid" not in unparsable_run
     assert "no domain-lsp.toml or [tool.domain-lsp]" in "\n".join(runs[str(bare)])
 
     nowhere = str(home / "no-such-venv" / "bin" / "python")

@@ -4,7 +4,7 @@
 -- fails records its error and the run goes on. Every wait is bounded.
 local workspace, outpath = arg[1], arg[2]
 local WAIT_MS = 20000
-local result = { nvim = tostring(vim.version()), errors = vim.empty_dict(), notifications = {} }
+local result = { nvim = tostring(vim.version()), errors = vim.empty_dict(), notifications = {}, step_ms = vim.empty_dict() }
 
 local function finish()
   for _, client in ipairs(vim.lsp.get_clients()) do
@@ -23,7 +23,9 @@ local function step(name, fn, needs_server)
     result.errors[name] = 'skipped: the client never attached'
     return
   end
+  local started = vim.uv.hrtime()
   local ok, err = xpcall(fn, debug.traceback)
+  result.step_ms[name] = math.floor((vim.uv.hrtime() - started) / 1e6)
   if not ok then
     result.errors[name] = tostring(err)
   end
@@ -187,10 +189,11 @@ step('python', function()
     return client ~= nil and client.initialized
   end)
   local client = client_of(buf)
+  -- longer bound: the first Python analysis starts jedi, which takes seconds on a busy machine
   local response = client:request_sync(
     'textDocument/diagnostic',
     { textDocument = vim.lsp.util.make_text_document_params(buf) },
-    WAIT_MS,
+    3 * WAIT_MS,
     buf
   )
   assert(response and not response.err, 'diagnostic pull failed: ' .. vim.inspect(response))
@@ -226,9 +229,36 @@ step('save', function()
   result.after_save = diagnostics(report)
 end)
 
+step('config_save', function()
+  -- the config is not attached to the server; saving it in Neovim reloads all the same
+  local function reloads()
+    return #vim.tbl_filter(function(n)
+      return n.message == 'domain-lsp: catalog reloaded'
+    end, result.notifications)
+  end
+  local before = reloads()
+  vim.cmd.edit(path('domain-lsp.toml'))
+  vim.api.nvim_buf_set_lines(0, -1, -1, false, { '# edited in Neovim' })
+  vim.cmd.write()
+  wait('a reload after saving the config', function()
+    return reloads() > before
+  end)
+  result.config_save = { reloads = reloads() - before }
+end)
+
 step('catalog', function()
   vim.cmd.buffer(report)
   vim.cmd('DomainLsp catalog')
+  wait('the catalog summary', function()
+    return vim.fn.bufexists('domain-lsp://catalog') == 1
+  end)
+  local bufnr = vim.fn.bufnr('domain-lsp://catalog')
+  result.catalog = {
+    lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false),
+    shown = vim.fn.bufwinid(bufnr) ~= -1,
+    modifiable = vim.bo[bufnr].modifiable,
+  }
+  vim.cmd.close()
 end)
 
 step('checkhealth', function()

@@ -87,39 +87,61 @@ local function configs_in_use()
   return configs
 end
 
---- Validate a config by checking a one-line probe file with it: `domain-lsp check` loads the
---- config and its schema sources, and reports their problems as source-error diagnostics.
+---@param n integer
+---@param word string
+local function count(n, word)
+  return ('%d %s%s'):format(n, word, n == 1 and '' or 's')
+end
+
+--- Load a config and its schema sources with `domain-lsp catalog`, as the server would, and
+--- report what is wrong: invalid keys, unparsable schema files, globs that match nothing.
 ---@param cli string[]
 ---@param config string
 local function validate(cli, config)
-  local probe = vim.fn.tempname() .. '.sql'
-  vim.fn.writefile({ 'SELECT 1;' }, probe)
-  local cmd = vim.list_extend(vim.deepcopy(cli), { 'check', '--config', config, '--format', 'json', probe })
+  local cmd = vim.list_extend(vim.deepcopy(cli), { 'catalog', '--config', config, '--format', 'json' })
   local result, err = run(cmd, vim.fs.dirname(config))
-  vim.fn.delete(probe)
   if result == nil then
     health.error(('could not run `%s`: %s'):format(table.concat(cmd, ' '), err))
     return
   end
   if result.code == 2 then
-    health.error('config invalid: ' .. first_line(result.stderr):gsub('^domain%-lsp: ', ''))
+    if result.stderr:find('invalid choice', 1, true) then
+      health.warn('this domain-lsp has no `catalog` command, so the config was not checked', 'upgrade domain-lsp')
+    else
+      health.error('config invalid: ' .. first_line(result.stderr):gsub('^domain%-lsp: ', ''))
+    end
     return
   end
-  local ok, report = pcall(vim.json.decode, result.stdout)
-  if not ok or type(report) ~= 'table' then
-    health.error('unexpected output from `domain-lsp check`: ' .. first_line(result.stdout .. result.stderr))
+  local ok, catalog = pcall(vim.json.decode, result.stdout, { luanil = { object = true, array = true } })
+  if not ok or type(catalog) ~= 'table' then
+    health.error('unexpected output from `domain-lsp catalog`: ' .. first_line(result.stdout .. result.stderr))
     return
   end
   local problems = 0
-  for _, d in ipairs(report.diagnostics or {}) do
-    if d.code == 'source-error' then
+  for _, source in ipairs(catalog.sources or {}) do
+    for _, problem in ipairs(source.problems or {}) do
       problems = problems + 1
-      health.warn(('%s:%d:%d: %s'):format(d.path, d.range.start.line + 1, d.range.start.character + 1, d.message))
+      local where = vim.fn.fnamemodify(source.path or '?', ':~:.')
+      health.warn(('%s:%s:%s: %s'):format(where, problem.line or '?', problem.character or '?', problem.message))
     end
+  end
+  for _, glob in ipairs(catalog.missing_globs or {}) do
+    problems = problems + 1
+    health.warn(('schema glob `%s` matches no file'):format(glob))
   end
   if problems == 0 then
     health.ok('config valid, schema sources load')
   end
+  health.info(
+    ('catalog: %s, %s, %s, %s in %s, from %s'):format(
+      count(catalog.tables or 0, 'table'),
+      count(catalog.views or 0, 'view'),
+      count(catalog.columns or 0, 'column'),
+      count(catalog.functions or 0, 'function'),
+      count(catalog.schemas or 0, 'schema'),
+      count(#(catalog.sources or {}), 'source')
+    )
+  )
 end
 
 ---@param cli string[]?
@@ -157,22 +179,6 @@ local function check_clients()
         vim.tbl_count(client.attached_buffers)
       )
     )
-    if domain_lsp.supports_command(client, domain_lsp.summary_command) then
-      local bufnr = next(client.attached_buffers)
-      local params = { command = domain_lsp.summary_command, arguments = { bufnr and vim.uri_from_bufnr(bufnr) } }
-      local response = client:request_sync('workspace/executeCommand', params, TIMEOUT_MS, bufnr)
-      if response and response.result then
-        health.info('catalog:\n' .. table.concat(domain_lsp.format_summary(response.result), '\n'))
-      else
-        health.warn('catalog summary failed: ' .. vim.inspect(response and response.err or 'timeout'))
-      end
-    else
-      health.info(
-        ('catalog summary unavailable: the server lacks %s (:DomainLsp reload works)'):format(
-          domain_lsp.summary_command
-        )
-      )
-    end
   end
 end
 

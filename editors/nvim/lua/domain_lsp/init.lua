@@ -4,7 +4,6 @@ local M = {}
 
 M.name = 'domain_lsp'
 M.reload_command = 'domain-lsp.reloadCatalog'
--- Not in the server yet; used as soon as a server advertises it.
 M.summary_command = 'domain-lsp.catalogSummary'
 
 local CONFIG_FILE = 'domain-lsp.toml'
@@ -127,8 +126,7 @@ local function notify(message, level)
 end
 
 --- Reload config and catalog in every running domain-lsp server.
----@param on_done? fun(errors: string[]) called once all servers answered
-function M.reload(on_done)
+function M.reload()
   local clients = M.clients()
   if #clients == 0 then
     notify('no domain_lsp client is running', vim.log.levels.WARN)
@@ -140,74 +138,117 @@ function M.reload(on_done)
     local params = { command = M.reload_command }
     client:request('workspace/executeCommand', params, function(err)
       if err then
-        table.insert(errors, ('%s: %s'):format(client.name, err.message))
+        table.insert(errors, err.message)
       else
         M.refresh_diagnostics(client)
       end
       pending = pending - 1
-      if pending == 0 then
-        if #errors == 0 then
-          notify('catalog reloaded')
-        else
-          notify('reload failed: ' .. table.concat(errors, '; '), vim.log.levels.ERROR)
-        end
-        if on_done then
-          on_done(errors)
-        end
+      if pending > 0 then
+        return
+      end
+      if #errors == 0 then
+        notify('catalog reloaded')
+      else
+        notify('reload failed: ' .. table.concat(errors, '; '), vim.log.levels.ERROR)
       end
     end)
   end
 end
 
---- Lines describing a catalog summary, whatever its exact fields.
----@param value any
----@param indent? string
+---@param n integer
+---@param word string
+local function count(n, word)
+  return ('%d %s%s'):format(n, word, n == 1 and '' or 's')
+end
+
+--- The text of a `domain-lsp.catalogSummary` result (fields as in docs/server.md).
+---@param summary table
 ---@return string[]
-function M.format_summary(value, indent)
-  indent = indent or ''
-  local lines = {}
-  if type(value) ~= 'table' then
-    return { indent .. tostring(value) }
+function M.summary_lines(summary)
+  local lines = {
+    'config: ' .. (type(summary.config) == 'string' and vim.fn.fnamemodify(summary.config, ':~:.') or '(none: defaults)'),
+    ('dialect: %s%s'):format(
+      summary.dialect ~= '' and summary.dialect or '(default)',
+      #(summary.searchPath or {}) > 0 and ('; search path: ' .. table.concat(summary.searchPath, ', ')) or ''
+    ),
+    ('%s (%s), %s, %s; loaded in %.2f s%s%s'):format(
+      count(summary.tables or 0, 'table'),
+      count(summary.views or 0, 'view'),
+      count(summary.columns or 0, 'column'),
+      count(summary.functions or 0, 'function'),
+      summary.seconds or 0,
+      summary.fromCache and ' (from cache)' or '',
+      summary.stale and ', stale: :DomainLsp reload' or ''
+    ),
+    '',
+    'schemas:',
+  }
+  for _, schema in ipairs(summary.schemas or {}) do
+    table.insert(lines, ('  %s: %s'):format(schema.name ~= '' and schema.name or '(none)', count(schema.tables, 'table')))
   end
-  local keys = vim.islist(value) and vim.fn.range(1, #value) or vim.tbl_keys(value)
-  if not vim.islist(value) then
-    table.sort(keys)
-  end
-  for _, key in ipairs(keys) do
-    local item = value[key]
-    local label = vim.islist(value) and '-' or (tostring(key) .. ':')
-    if type(item) == 'table' then
-      table.insert(lines, indent .. label)
-      vim.list_extend(lines, M.format_summary(item, indent .. '  '))
-    elseif item ~= vim.NIL then
-      table.insert(lines, ('%s%s %s'):format(indent, label, tostring(item)))
+  table.insert(lines, '')
+  table.insert(lines, 'sources:')
+  for _, source in ipairs(summary.sources or {}) do
+    local problems = source.problems or 0
+    table.insert(
+      lines,
+      ('  %s (%s): %s%s'):format(
+        vim.fn.fnamemodify(source.path or '?', ':~:.'),
+        source.kind or '?',
+        count(source.tables or 0, 'table'),
+        problems > 0 and (', ' .. count(problems, 'problem')) or ''
+      )
+    )
+    for _, message in ipairs(source.messages or {}) do
+      table.insert(lines, '    - ' .. message)
     end
   end
   return lines
 end
 
---- Show what the server knows about the current buffer's catalog.
+--- Show lines in the scratch buffer domain-lsp://catalog, in a split.
+---@param lines string[]
+local function show(lines)
+  local name = 'domain-lsp://catalog'
+  local bufnr = vim.fn.bufnr(name)
+  if bufnr == -1 then
+    bufnr = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_name(bufnr, name)
+    vim.bo[bufnr].bufhidden = 'hide'
+  end
+  vim.bo[bufnr].modifiable = true
+  vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
+  vim.bo[bufnr].modifiable = false
+  local win = vim.fn.bufwinid(bufnr)
+  if win == -1 then
+    vim.cmd('botright sbuffer ' .. bufnr)
+  else
+    vim.api.nvim_set_current_win(win)
+  end
+end
+
+--- Show what the catalog of the current buffer's project holds.
 function M.catalog()
   local bufnr = vim.api.nvim_get_current_buf()
   local client = vim.iter(M.clients(bufnr)):find(function(c)
     return M.supports_command(c, M.summary_command)
   end)
   if not client then
+    local running = #M.clients(bufnr) > 0
     notify(
-      ('this server has no catalog summary (it lacks the %s command); :DomainLsp reload works'):format(
-        M.summary_command
-      ),
+      running and ('this domain-lsp has no %s command; upgrade it'):format(M.summary_command)
+        or 'no domain_lsp client is attached to this buffer',
       vim.log.levels.WARN
     )
     return
   end
   local params = { command = M.summary_command, arguments = { vim.uri_from_bufnr(bufnr) } }
   client:request('workspace/executeCommand', params, function(err, result)
-    if err then
-      notify('catalog summary failed: ' .. err.message, vim.log.levels.ERROR)
-    else
-      notify('catalog\n' .. table.concat(M.format_summary(result), '\n'))
+    if err or type(result) ~= 'table' then
+      notify('catalog summary failed: ' .. (err and err.message or 'no result'), vim.log.levels.ERROR)
+      return
     end
+    show(M.summary_lines(result))
   end, bufnr)
 end
 
