@@ -20,7 +20,7 @@ from typing import Any
 from domain_lsp import __version__
 from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table
 
-FORMAT = 1
+FORMAT = 2
 RACY_SECONDS = 2.0
 ENV_DIR = "DOMAIN_LSP_CACHE_DIR"
 
@@ -110,9 +110,16 @@ def _racy(*groups: tuple[tuple[str, int, int], ...]) -> bool:
 def _freeze(catalog: Catalog) -> tuple[Any, ...]:
     strings: dict[str, str] = {}
     share = strings.setdefault  # one object per distinct string: pickle then writes it once
+    spots: dict[Location, int] = {}
 
-    def where(location: Location | None) -> tuple[str, int, int] | None:
-        return None if location is None else (share(location.path, location.path), location.line, location.character)
+    def where(location: Location | None) -> int:
+        """Locations by number: a column's is then one small int, and each is built once on read."""
+        if location is None:
+            return -1
+        number = spots.get(location)
+        if number is None:
+            number = spots[location] = len(spots)
+        return number
 
     tables = [
         (
@@ -140,31 +147,24 @@ def _freeze(catalog: Catalog) -> tuple[Any, ...]:
         )
         for t in catalog.tables()
     ]
+    locations = [(share(spot.path, spot.path), spot.line, spot.character) for spot in spots]
     functions = [(f.name, f.schema, f.signature, f.description, where(f.location)) for f in catalog.functions()]
-    return tables, catalog.schema_entries(), functions
+    return tables, catalog.schema_entries(), functions, locations
 
 
 def _thaw(frozen: tuple[Any, ...]) -> Catalog:
-    tables, schemas, functions = frozen
+    tables, schemas, functions, spots = frozen
+    locations: list[Location | None] = [Location(*spot) for spot in spots]
+    locations.append(None)  # number -1
     catalog = Catalog()
-    locations: dict[tuple[str, int, int], Location] = {}
-
-    def where(spot: tuple[str, int, int] | None) -> Location | None:
-        if spot is None:
-            return None
-        found = locations.get(spot)
-        if found is None:
-            found = locations[spot] = Location(*spot)
-        return found
-
     for name, schema, database, kind, description, location, tags, deprecated, known, keys, columns in tables:
-        table = Table(name, schema, database, kind, {}, description, where(location), tags, deprecated, known)
+        table = Table(name, schema, database, kind, {}, description, locations[location], tags, deprecated, known)
         table.columns = dict(
-            zip(keys, [Column(n, ty, d, where(loc), tg, dep) for n, ty, d, loc, tg, dep in columns], strict=True)
+            zip(keys, [Column(n, ty, d, locations[at], tg, dep) for n, ty, d, at, tg, dep in columns], strict=True)
         )
         catalog.add_table(table)
     for schema, database in schemas:
         catalog.add_schema(schema, database)
     for name, schema, signature, description, location in functions:
-        catalog.add_function(Function(name, schema, signature, description, where(location)))
+        catalog.add_function(Function(name, schema, signature, description, locations[location]))
     return catalog

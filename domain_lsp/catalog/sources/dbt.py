@@ -165,30 +165,48 @@ class _Loader:
         real = _dict(warehouse.get("columns"))
         # The warehouse's columns, in its order, then documented columns it lacks: a stale
         # catalog.json must not make a column the model now has look unknown.
-        ordered = sorted(real.values(), key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0)
-        names = [str(c["name"]) for c in ordered if isinstance(c, dict) and c.get("name")]
-        seen = {n.casefold() for n in names}
-        names += [str(_dict(c).get("name") or n) for n, c in documented.items() if n.casefold() not in seen]
-        doc_by_key = {k.casefold(): _dict(v) for k, v in documented.items()}
-        real_by_key = {k.casefold(): _dict(v) for k, v in real.items()}
-        for name in names:
-            doc = doc_by_key.get(name.casefold(), {})
-            found = real_by_key.get(name.casefold(), {})
-            column_meta = _dict(doc.get("meta"))
-            where = self._yaml_location(yaml_file, (*yaml_names, name)) if doc else None
-            table.add_column(
-                Column(
-                    name,
-                    _text(found.get("type")) or _text(doc.get("data_type")),
-                    _text(doc.get("description")) or _text(found.get("comment")),
-                    where or table.location,
-                    _tags(doc.get("tags"), None, column_meta),
-                    _deprecated(column_meta, None),
-                )
-            )
+        # One pass over the warehouse's columns (in its order), the common undocumented ones
+        # made directly; then documented columns it lacks, since a stale catalog.json must not
+        # make a column the model now has look unknown.
+        doc_by_key = {str(k).casefold(): v for k, v in documented.items() if isinstance(v, dict)}
+        columns = table.columns
+        ordered = sorted((c for c in real.values() if isinstance(c, dict) and c.get("name")), key=_index)
+        for found in ordered:
+            name = str(found["name"])
+            folded = name.casefold()
+            doc = doc_by_key.pop(folded, None)
+            kind, comment = found.get("type"), found.get("comment")
+            if doc is None:
+                columns[folded] = Column(name, str(kind) if kind else None, _text(comment), table.location)
+            else:
+                columns[folded] = self.column(name, doc, _text(kind), _text(comment), yaml_file, yaml_names, table)
+        for folded, doc in doc_by_key.items():
+            name = str(doc.get("name") or folded)
+            columns[folded] = self.column(name, doc, None, None, yaml_file, yaml_names, table)
         # Neither documented nor in catalog.json: the columns are unknown, not absent.
-        table.columns_known = bool(names)
+        table.columns_known = bool(columns)
         return table
+
+    def column(
+        self,
+        name: str,
+        doc: dict[str, Any],
+        kind: str | None,
+        comment: str | None,
+        yaml_file: Path | None,
+        yaml_names: tuple[str, ...],
+        table: Table,
+    ) -> Column:
+        """A documented column: its description, tags and deprecation, where its YAML names it."""
+        meta = _dict(doc.get("meta"))
+        return Column(
+            name,
+            kind or _text(doc.get("data_type")),
+            _text(doc.get("description")) or comment,
+            self._yaml_location(yaml_file, (*yaml_names, name)) or table.location,
+            _tags(doc.get("tags"), None, meta),
+            _deprecated(meta, None),
+        )
 
     def _yaml_location(self, path: Path | None, names: tuple[str, ...]) -> Location | None:
         if path is None or not names:
@@ -285,6 +303,11 @@ def _model_paths(root: Path) -> tuple[Path, ...]:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             folders[key] = value
     return tuple((root / folder).resolve() for paths in folders.values() for folder in paths)
+
+
+def _index(column: dict[str, Any]) -> int:
+    index = column.get("index", 0)
+    return index if isinstance(index, int) else 0
 
 
 def _dict(value: Any) -> dict[str, Any]:

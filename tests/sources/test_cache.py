@@ -1,0 +1,137 @@
+"""The on-disk catalog cache (a warm start equals a cold one, and is never used once a source
+changed) and the catalog summary behind `domain-lsp catalog`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from domain_lsp.catalog.cache import cache_file
+from domain_lsp.catalog.load import LoadedCatalog, load_catalog
+from domain_lsp.catalog.summary import render_text, summarize
+from domain_lsp.config import load_config
+
+SHOP = Path(__file__).resolve().parents[1] / "fixtures" / "dbt" / "shop"
+
+
+def age(root: Path) -> None:
+    """Make every file an hour old: files changed in the last seconds are never cached."""
+    old = time.time() - 3600
+    for path in root.rglob("*"):
+        os.utime(path, (old, old))
+
+
+def workspace(tmp_path: Path) -> Path:
+    root = Path(shutil.copytree(SHOP, tmp_path / "shop"))
+    (root / "schema.sql").write_text("CREATE TABLE audit.log (id int, at timestamp);\n", encoding="utf-8")
+    (root / "domain-lsp.toml").write_text(
+        '[sql]\ndialect = "postgres"\nschemas = ["target/manifest.json", "schema.sql"]\n', encoding="utf-8"
+    )
+    age(root)
+    return root
+
+
+def snapshot(loaded: LoadedCatalog) -> list[object]:
+    tables = sorted(loaded.catalog.tables(), key=lambda t: t.key)
+    return [
+        (
+            t.qualified_name,
+            t.kind,
+            t.description,
+            t.location,
+            t.tags,
+            t.deprecated,
+            t.columns_known,
+            [(c.name, c.type, c.description, c.location, c.tags, c.deprecated) for c in t.columns.values()],
+        )
+        for t in tables
+    ] + [loaded.catalog.schemas(), [r.kind for r in loaded.sources], [p.refs for p in loaded.dbt]]
+
+
+def test_a_warm_start_gives_the_same_catalog(tmp_path: Path) -> None:
+    config = load_config(workspace(tmp_path) / "domain-lsp.toml")
+    cold = load_catalog(config)
+    warm = load_catalog(config)
+    assert not cold.from_cache and warm.from_cache
+    assert snapshot(warm) == snapshot(cold)
+    assert warm.catalog.get("log", "audit") is not None
+    fresh = load_catalog(config, use_cache=False)
+    assert not fresh.from_cache and snapshot(fresh) == snapshot(cold)
+
+
+def test_a_changed_source_is_read_again(tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    config = load_config(root / "domain-lsp.toml")
+    load_catalog(config)
+    (root / "schema.sql").write_text("CREATE TABLE audit.log (id int, at timestamp, who text);\n", encoding="utf-8")
+    reloaded = load_catalog(config)
+    assert not reloaded.from_cache
+    log = reloaded.catalog.get("log", "audit")
+    assert log is not None and log.column_names() == ["id", "at", "who"]
+    # A new file matching a glob is a change too.
+    (root / "more.sql").write_text("CREATE TABLE audit.more (id int);\n", encoding="utf-8")
+    (root / "domain-lsp.toml").write_text(
+        '[sql]\ndialect = "postgres"\nschemas = ["target/manifest.json", "*.sql"]\n', encoding="utf-8"
+    )
+    age(root)
+    config = load_config(root / "domain-lsp.toml")
+    load_catalog(config)
+    (root / "extra.sql").write_text("CREATE TABLE audit.extra (id int);\n", encoding="utf-8")
+    assert load_catalog(config).catalog.get("extra", "audit") is not None
+
+
+def test_recently_changed_sources_are_not_cached(tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    (root / "schema.sql").write_text("CREATE TABLE audit.log (id int);\n", encoding="utf-8")  # just now
+    config = load_config(root / "domain-lsp.toml")
+    load_catalog(config)
+    assert not cache_file(config).exists()
+    assert not load_catalog(config).from_cache
+
+
+def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    config = load_config(workspace(tmp_path) / "domain-lsp.toml")
+    load_catalog(config)
+    cache_file(config).write_bytes(b"\x80\x05garbage")
+    loaded = load_catalog(config)
+    assert not loaded.from_cache and loaded.catalog.get("orders", "dbt_shop_marts", "warehouse") is not None
+
+
+def test_the_summary_counts_sources_and_problems(tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    (root / "schema.sql").write_text("CREATE TABLE audit.log (id int);\nCREATE TABLE (;\n", encoding="utf-8")
+    loaded = load_catalog(load_config(root / "domain-lsp.toml"))
+    summary = summarize(loaded, ["nothing/*.sql"])
+    assert (summary["tables"], summary["views"], summary["columns"]) == (8, 3, 43)
+    assert [(s["kind"], s["tables"], len(s["problems"])) for s in summary["sources"]] == [("dbt", 10, 0), ("ddl", 1, 1)]
+    assert summary["sources"][1]["problems"][0]["line"] == 2
+    assert summary["dbt_projects"] == [{"name": "shop", "root": str(root), "refs": 7, "sources": 3}]
+    text = render_text(summary)
+    assert f"{root / 'schema.sql'}:2:" in text and "missing  schema glob `nothing/*.sql`" in text
+    assert text.endswith("read from the sources\n")
+
+
+def test_the_catalog_command(tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    env = {**os.environ, "DOMAIN_LSP_CACHE_DIR": str(tmp_path / "cache")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "domain_lsp", "catalog", *args]
+        return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+
+    first = run("--format", "json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["from_cache"] is False
+    second = run("--format", "json")
+    assert json.loads(second.stdout)["from_cache"] is True
+    assert json.loads(run("--format", "json", "--refresh").stdout)["from_cache"] is False
+    (root / "schema.sql").write_text("CREATE TABLE (;\n", encoding="utf-8")
+    broken = run()
+    assert broken.returncode == 1 and "schema statement skipped" in broken.stdout
+    missing = run("--config", str(root / "nope.toml"))
+    assert missing.returncode == 2 and "config file not found" in missing.stderr
