@@ -306,18 +306,22 @@ def api_findings(
     def offset(line: int, column: int) -> int:
         return lines.offset(line - 1, column, "utf-8")
 
+    candidates = [ref for ref in imports if third_party(ref)]
+    if not candidates:
+        return []  # nothing installed is used: no tree walk, no jedi
     findings: list[Finding] = []
     bound = _bound_names(tree)
-    guarded = _guarded_lines(tree)
+    guarded: list[tuple[int, int]] | None = None
 
     def is_guarded(line: int) -> bool:
+        nonlocal guarded
+        if guarded is None:  # computed only when there is something to report
+            guarded = _guarded_lines(tree)
         return any(first <= line <= last for first, last in guarded)
 
     # Local name -> (module, imported name or None for the module itself)
     local: dict[str, tuple[str, str | None]] = {}
-    for ref in imports:
-        if not third_party(ref):
-            continue
+    for ref in candidates:
         if ref.is_from:
             api = checker.module(ref.module)
             for imported in ref.names:
@@ -332,17 +336,19 @@ def api_findings(
         elif ref.alias and ("." not in ref.module or ref.alias != ref.top) and bound.get(ref.alias) == 1:
             local[ref.alias] = (ref.module, None)
 
+    if not local:
+        return findings
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name):
             target = local.get(node.value.id)
-            if target is None or target[1] is not None or is_guarded(node.lineno):
+            if target is None or target[1] is not None:
                 continue
             api = checker.module(target[0])
-            if api is None or node.attr in api.names:
+            if api is None or node.attr in api.names or is_guarded(node.lineno):
                 continue
             start = offset(node.end_lineno or node.lineno, node.end_col_offset or 0) - len(node.attr)
             findings.append(_missing(api, node.attr, start, start + len(node.attr)))
-        elif isinstance(node, ast.Call) and node.keywords and not is_guarded(node.lineno):
+        elif isinstance(node, ast.Call) and node.keywords:
             called = _called(node.func, local)
             if called is None:
                 continue
@@ -352,7 +358,7 @@ def api_findings(
             if signature is None:
                 continue
             for keyword in node.keywords:
-                if keyword.arg is None or keyword.arg in signature.params:
+                if keyword.arg is None or keyword.arg in signature.params or is_guarded(node.lineno):
                     continue
                 start = offset(keyword.lineno, keyword.col_offset)
                 findings.append(_unknown_argument(signature, keyword.arg, start))

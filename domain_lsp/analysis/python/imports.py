@@ -90,6 +90,16 @@ class _Collector(ast.NodeVisitor):
         self.functions = 0
         self.imports: list[ImportRef] = []
 
+    def generic_visit(self, node: ast.AST) -> None:
+        # Statements only: imports never sit inside expressions, and skipping those keeps a
+        # keystroke's analysis cheap.
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                for child in children:
+                    if isinstance(child, ast.AST):
+                        self.visit(child)
+
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.functions += 1
         self.generic_visit(node)
@@ -165,6 +175,8 @@ def collect_imports(tree: ast.Module, text: str, lines: LineIndex) -> list[Impor
     collector = _Collector(text, lines)
     collector.visit(tree)
     # `pytest.importorskip("hypothesis")` makes later imports of that module optional.
+    if "importorskip" not in text:
+        return collector.imports
     skipped = {
         node.args[0].value.split(".", 1)[0]
         for node in ast.walk(tree)
