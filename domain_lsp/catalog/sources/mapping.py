@@ -217,6 +217,7 @@ class _Loader:
             columns = spec["columns"]
             table.description = _str(spec.get("description", spec.get("comment")))
             table.kind = str(spec.get("kind", "table"))
+            table.tags, table.deprecated = _metadata(spec)
             key_path = (*key_path, "columns")
         if isinstance(columns, list):
             for item in columns:
@@ -238,7 +239,7 @@ class _Loader:
         if isinstance(detail, dict):
             kind = detail.get("type", detail.get("data_type"))
             description = detail.get("description", detail.get("comment"))
-            return Column(name, _str(kind), _str(description), location)
+            return Column(name, _str(kind), _str(description), location, *_metadata(detail))
         return Column(name, _str(detail), None, location)
 
     def listed_column(self, item: Any, fallback: Location | None) -> Column | None:
@@ -272,6 +273,19 @@ def load_mapping(path: Path, text: str, catalog: Catalog) -> list[SourceProblem]
         for schema, tables in data.items():
             loader.schema((str(schema),), "", str(schema), tables)
     return loader.problems
+
+
+def _metadata(spec: dict[Any, Any]) -> tuple[tuple[str, ...], str | None]:
+    """Tags and deprecation: `tags: [pii]`, `deprecated: "use customer_id"` (or true), and the
+    dbt-style `meta: {pii: true, deprecated: ..., replaced_by: ...}`.
+    """
+    from domain_lsp.catalog.sources.dbt import deprecation_of, tags_of
+
+    meta = spec.get("meta") if isinstance(spec.get("meta"), dict) else {}
+    assert isinstance(meta, dict)
+    if "deprecated" in spec:
+        meta = {**meta, "deprecated": spec["deprecated"]}
+    return tags_of(spec.get("tags"), None, meta), deprecation_of(meta, None)
 
 
 def _str(value: Any) -> str | None:
