@@ -113,6 +113,13 @@ def seconds_until_due(loaded: LoadedCatalog, now: float | None = None) -> float 
     return min(due) if due else None
 
 
+def watched_files(loaded: LoadedCatalog) -> list[Path]:
+    """Every file the catalog was read from (a dbt manifest's catalog.json and dbt_project.yml
+    too): what a client should watch for changes.
+    """
+    return list(dict.fromkeys(Path(path) for report in loaded.sources for path, _, _ in report.inputs))
+
+
 def stale_sources(loaded: LoadedCatalog, changed: list[Path]) -> bool:
     """True when one of `changed` (from workspace/didChangeWatchedFiles) is an input of the catalog."""
     inputs = {path for report in loaded.sources for path, _, _ in report.inputs}
@@ -280,15 +287,18 @@ def _load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> So
     return report
 
 
-def load_catalog(config: Config, use_cache: bool = True, allow_stale: bool = False) -> LoadedCatalog:
+def load_catalog(
+    config: Config, use_cache: bool = True, allow_stale: bool = False, refresh: bool = False
+) -> LoadedCatalog:
     """The catalog of `config`'s sources. With `use_cache`, an on-disk copy is used when no input
     changed and no live source is due, a live source without a refresh interval being always
     due (with `allow_stale`, even then: a server starting shows the copy at once and reloads in
-    the background); the result is then saved for the next start.
+    the background); the result is then saved for the next start. `refresh` reads every source
+    (the reload command) and still saves the result.
     """
     from domain_lsp.catalog import cache
 
-    if use_cache:
+    if use_cache and not refresh:
         with paused_gc():
             cached = cache.read(config)
         if cached is not None and not files_changed(cached) and (allow_stale or not live_due(cached, on_demand=True)):

@@ -27,7 +27,13 @@ CATALOG = {
             "columns": {"id": "bigint", "total": {"type": "numeric", "description": "Gross"}},
         }
     },
-    "core": {"customers": {"id": "int", "email": "text"}},
+    "core": {
+        "customers": {
+            "id": "int",
+            "email": {"type": "text", "tags": ["pii"]},
+            "legacy_id": {"type": "int", "deprecated": "use id"},
+        }
+    },
 }
 
 
@@ -96,6 +102,11 @@ def test_the_catalog_loads_and_revalidates_with_its_etag(
     orders = first.catalog.get("orders", "sales")
     assert orders is not None and orders.description == "One row per order"
     assert orders.column("total") is not None and orders.column("total").description == "Gross"  # type: ignore[union-attr]
+    customers = first.catalog.get("customers", "core")
+    assert customers is not None
+    email, legacy = customers.column("email"), customers.column("legacy_id")
+    assert email is not None and email.tags == ("pii",)
+    assert legacy is not None and legacy.deprecated == "use id"
     assert "if-none-match" not in served.requests[0]
     assert served.requests[0]["authorization"] == f"Bearer {TOKEN}"
     second = load(tmp_path, url)

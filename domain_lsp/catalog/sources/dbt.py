@@ -146,8 +146,8 @@ class _Loader:
             relation.database,
             kind="view" if materialized in ("view", "materialized_view") else "table",
             description=_text(node.get("description")),
-            tags=_tags(node.get("tags"), config.get("tags"), meta),
-            deprecated=_deprecated(meta, node.get("deprecation_date")),
+            tags=tags_of(node.get("tags"), config.get("tags"), meta),
+            deprecated=deprecation_of(meta, node.get("deprecation_date")),
         )
         yaml_file = self.file(node.get("patch_path")) if node.get("resource_type") != "source" else None
         if node.get("resource_type") == "source":
@@ -204,8 +204,8 @@ class _Loader:
             kind or _text(doc.get("data_type")),
             _text(doc.get("description")) or comment,
             self._yaml_location(yaml_file, (*yaml_names, name)) or table.location,
-            _tags(doc.get("tags"), None, meta),
-            _deprecated(meta, None),
+            tags_of(doc.get("tags"), None, meta),
+            deprecation_of(meta, None),
         )
 
     def _yaml_location(self, path: Path | None, names: tuple[str, ...]) -> Location | None:
@@ -321,7 +321,7 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _tags(tags: Any, config_tags: Any, meta: dict[str, Any]) -> tuple[str, ...]:
+def tags_of(tags: Any, config_tags: Any, meta: dict[str, Any]) -> tuple[str, ...]:
     """dbt tags plus meta flags set to true (`meta: {pii: true}`) and `meta.tags`."""
     found: list[str] = []
     for group in (tags, config_tags, meta.get("tags")):
@@ -333,7 +333,7 @@ def _tags(tags: Any, config_tags: Any, meta: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.strip() for t in found if str(t).strip()))
 
 
-def _deprecated(meta: dict[str, Any], deprecation_date: Any) -> str | None:
+def deprecation_of(meta: dict[str, Any], deprecation_date: Any) -> str | None:
     """The replacement or note from `meta.deprecated` / `meta.replaced_by`, or the model's
     `deprecation_date`; None when the relation or column is current.
     """
