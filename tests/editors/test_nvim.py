@@ -213,9 +213,15 @@ def test_checkhealth_reports_broken_configs_and_a_missing_server(
     unparsable.mkdir()
     (unparsable / "domain-lsp.toml").write_text('[sql]\nschemas = ["s.sql"]\n', encoding="utf-8")
     (unparsable / "s.sql").write_text("CREATE TABLE t (a int;\nCREATE TABLE u (b int);\n", encoding="utf-8")
+    pyproject = home / "pyproject"
+    pyproject.mkdir()
+    (pyproject / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.domain-lsp.sql]\ndialect = "duckdb"\n', encoding="utf-8"
+    )
     bare = home / "bare"
     bare.mkdir()
-    folders = [str(broken), str(missing), str(unparsable), str(bare)]
+    (bare / "pyproject.toml").write_text('[project]\nname = "y"\n\n[tool.ruff]\nline-length = 100\n', encoding="utf-8")
+    folders = [str(broken), str(missing), str(unparsable), str(pyproject), str(bare)]
     result = nvim.run_script("checkhealth.lua", folders, home, nvim_plugin)
     assert result["errors"] == {}
     runs = result["runs"]
@@ -227,6 +233,9 @@ def test_checkhealth_reports_broken_configs_and_a_missing_server(
     unparsable_run = "\n".join(runs[str(unparsable)])
     assert "WARNING s.sql:1:" in unparsable_run  # the source, with the line of its problem
     assert "OK config valid" not in unparsable_run
+    pyproject_run = "\n".join(runs[str(pyproject)])
+    assert "OK config found: pyproject.toml" in pyproject_run and "OK config valid" in pyproject_run
+    # a pyproject.toml without [tool.domain-lsp] is not a config
     assert "no domain-lsp.toml or [tool.domain-lsp]" in "\n".join(runs[str(bare)])
 
     nowhere = str(home / "no-such-venv" / "bin" / "python")

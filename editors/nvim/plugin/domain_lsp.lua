@@ -38,7 +38,9 @@ vim.api.nvim_create_autocmd('BufWritePost', {
   pattern = { 'domain-lsp.toml', 'pyproject.toml' },
   callback = function(event)
     local domain_lsp = require('domain_lsp')
-    if #domain_lsp.clients() > 0 and domain_lsp.find_config(event.file) == vim.fs.normalize(vim.fn.fnamemodify(event.file, ':p')) then
+    local file = vim.fs.normalize(vim.fn.fnamemodify(event.file, ':p'))
+    -- a pyproject.toml without [tool.domain-lsp] is not a config
+    if #domain_lsp.clients() > 0 and domain_lsp.find_config(file) == file then
       domain_lsp.reload()
     end
   end,

@@ -59,8 +59,8 @@ local function declares_tool_table(pyproject)
     return false
   end
   for line in file:lines() do
-    -- [tool.domain-lsp], [tool.domain-lsp.sql], [tool."domain-lsp"]
-    if line:match('^%s*%[%s*tool%s*%.%s*"?domain%-lsp"?%s*[%].]') then
+    -- [tool.domain-lsp], [tool.domain-lsp.sql], [tool."domain-lsp"]: what domain_lsp/config.py accepts
+    if line:match('^%s*%[%s*tool%s*%.%s*["\']?domain%-lsp["\']?%s*[%].]') then
       file:close()
       return true
     end
