@@ -58,24 +58,41 @@ async def _completions(
     return out
 
 
-async def _edits(client: BenchClient, uri: str, lines: list[str], count: int, seed: int) -> dict[str, float]:
-    """Change one digit of a literal, wait for the diagnostics of that version; repeat."""
+async def _edits(
+    client: BenchClient, uri: str, lines: list[str], count: int, seed: int, version: int
+) -> tuple[dict[str, dict[str, float]], int]:
+    """Edits of one character, each followed by waiting for the diagnostics of its version:
+    replacing a digit of a literal (nothing moves), then typing a space and deleting it again
+    (everything after the edit moves by one character)."""
     rng = random.Random(seed)
     targets = [i for i, line in enumerate(lines) if "o.amount > " in line]
-    samples, version = [], 1
-    for _ in range(count):
-        i = rng.choice(targets)
-        column = lines[i].index("o.amount > ") + len("o.amount > ")
-        digit = lines[i][column]
-        new = "7" if digit != "7" else "8"
-        lines[i] = lines[i][:column] + new + lines[i][column + 1 :]
-        version += 1
-        sent = time.perf_counter()
-        client.change(uri, version, i, column, column + 1, new)
-        arrived = await client.diagnostics_for(uri, version)
-        samples.append(arrived - sent)
-        await asyncio.sleep(0.02)
-    return summary(samples)
+    results: dict[str, dict[str, float]] = {}
+    last_insert = 0
+    for mode in ("replace", "insert"):
+        samples = []
+        for n in range(count):
+            i = rng.choice(targets)
+            column = lines[i].index("o.amount > ") + len("o.amount > ")
+            if mode == "replace":
+                new = "7" if lines[i][column] != "7" else "8"
+                change = (column, column + 1, new)
+            elif n % 2 == 0:
+                change = (column, column, " ")  # `> 123` becomes `>  123`
+            else:
+                i = last_insert
+                change = (column, column + 1, "")
+            start, end, new = change
+            lines[i] = lines[i][:start] + new + lines[i][end:]
+            if mode == "insert" and n % 2 == 0:
+                last_insert = i
+            version += 1
+            sent = time.perf_counter()
+            client.change(uri, version, i, start, end, new)
+            arrived = await client.diagnostics_for(uri, version)
+            samples.append(arrived - sent)
+            await asyncio.sleep(0.02)
+        results[mode] = summary(samples)
+    return results, version
 
 
 async def _start(inputs: Inputs, cache: Path) -> tuple[BenchClient, str, dict[str, float]]:
@@ -102,7 +119,7 @@ async def measure(inputs: Inputs, cache: Path, requests: int, edits: int) -> dic
         await client.diagnostics_for(py_uri, 1)
         py_points = completion_points(py_lines, len(PY_PREFIX), requests, 2)
         result["completion_python"] = await _completions(client, py_uri, py_points)
-        result["edit_to_diagnostics"] = await _edits(client, uri, sql_lines, edits, 3)
+        result["edit_to_diagnostics"], _ = await _edits(client, uri, sql_lines, edits, 3, 1)
         result["peak_rss_mb"] = round(client.peak_rss_mb() or float("nan"), 1)
     finally:
         await client.stop()

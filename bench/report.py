@@ -41,7 +41,10 @@ def render(results: dict[str, Any]) -> str:
         for part, label in (("completion_sql", "SQL file"), ("completion_python", "Python file")):
             for context in ("after FROM", "after alias.", "SELECT list"):
                 rows.append((f"completion, {label}, {context}", lambda r, p=part, c=context: _ms(r[p].get(c))))
-        rows.append(("edit → diagnostics (p50 / p95 / p99)", lambda r: _ms(r.get("edit_to_diagnostics"))))
+        for mode, what in (("replace", "a digit replaced"), ("insert", "a space typed or deleted")):
+            rows.append(
+                (f"edit → diagnostics, {what}", lambda r, m=mode: _ms((r.get("edit_to_diagnostics") or {}).get(m)))
+            )
         rows.append(("start → first diagnostics, cold", lambda r: _start(r.get("start_cold"))))
         rows.append(("start → first diagnostics, warm cache", lambda r: _start(r.get("start_warm"))))
         rows.append(("peak RSS", lambda r: f"{r.get('peak_rss_mb', float('nan')):.0f} MB"))

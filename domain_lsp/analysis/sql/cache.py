@@ -1,6 +1,9 @@
 """Per-statement results kept between analyses, so a one-character edit in a file of thousands of
 statements re-parses and re-checks only the statement it touched.
 
+The last tokens of each document (by path and dialect): an edit re-lexes from the semicolon
+before it to the first semicolon after it that lexes the same, and moves the tokens after it.
+
 Two caches per workspace catalog (dropped with it):
 - parsed trees, keyed by the statement's text and where it starts (the trees carry file offsets,
   so a statement that moved is parsed again);
@@ -12,6 +15,7 @@ Two caches per workspace catalog (dropped with it):
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import weakref
 from collections import OrderedDict
@@ -19,8 +23,10 @@ from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 from sqlglot import exp
+from sqlglot.errors import TokenError
+from sqlglot.tokens import Token, TokenType
 
-from domain_lsp.analysis.sql.dialects import SCRIPT_VARIABLE_DIALECTS
+from domain_lsp.analysis.sql.dialects import SCRIPT_VARIABLE_DIALECTS, get_dialect
 from domain_lsp.analysis.sql.parse import Statement, parse_statement, split_statements, tokenize
 from domain_lsp.analysis.sql.resolve import declared_variables
 from domain_lsp.catalog.model import Catalog
@@ -81,10 +87,118 @@ def catalog_versions(catalog: Catalog) -> tuple[int, ...]:
     return tuple(versions)
 
 
-def parse_cached(text: str, dialect: str, lines: LineIndex, cache: StatementCache) -> list[Statement]:
-    """parse_sql, reusing the tree of every statement whose text and start are unchanged.
-    The whole text is still tokenized (cheap next to parsing), so the split is always current."""
-    tokens, token_error = tokenize(text, dialect)
+LAST_TOKENS = 32
+"""Documents whose last tokenization is kept (one entry per path and dialect)."""
+
+_last: OrderedDict[tuple[str, str], tuple[str, list[Token]]] = OrderedDict()
+
+
+def tokenize_cached(text: str, dialect: str, path: str) -> tuple[list[Token], Finding | None]:
+    """`tokenize`, re-lexing only from the statement an edit starts in to the first semicolon
+    after it: a semicolon is only read outside strings and comments, so the lexer starts afresh
+    after one, and the tokens behind it are those of the previous text, moved."""
+    key = (path, dialect)
+    previous = _last.get(key)
+    tokens = relex(previous[0], previous[1], text, dialect) if previous is not None else None
+    if tokens is None:
+        tokens, error = tokenize(text, dialect)
+        if error is not None:
+            _last.pop(key, None)
+            return tokens, error
+    _last[key] = (text, tokens)
+    _last.move_to_end(key)
+    if len(_last) > LAST_TOKENS:
+        _last.popitem(last=False)
+    return tokens, None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # slice comparisons run in C: log n of them
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, most: int) -> int:
+    low, high = 0, most
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[len(a) - mid :] == b[len(b) - mid :]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line of `offset` and the column offset of its line start (as the lexer counts)."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def relex(old: str, tokens: list[Token], new: str, dialect: str) -> list[Token] | None:
+    """Tokens of `new` from those of `old`, or None when a full tokenization is needed."""
+    if old == new:
+        return tokens
+    if not tokens:
+        return None
+    prefix = _common_prefix(old, new)
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    old_end, new_end = len(old) - suffix, len(new) - suffix
+    delta = len(new) - len(old)
+    # Restart after the last comment-free semicolon wholly before the change (comments after a
+    # semicolon belong to it; lexing from just after it would give them to the next token).
+    i = bisect.bisect_left(tokens, prefix - 1, key=lambda t: t.end) - 1
+    while i >= 0 and not (tokens[i].token_type == TokenType.SEMICOLON and not tokens[i].comments):
+        i -= 1
+    restart = tokens[i].end + 1 if i >= 0 else 0
+    # Resynchronise at the first semicolon wholly after the change.
+    j = bisect.bisect_left(tokens, old_end, key=lambda t: t.start)
+    while j < len(tokens) and tokens[j].token_type != TokenType.SEMICOLON:
+        j += 1
+    to_end = j == len(tokens)  # no semicolon after the change: the last statement is being written
+    semicolon = len(new) - 1 if to_end else tokens[j].start + delta
+    try:
+        middle = get_dialect(dialect).tokenizer().tokenize(new[restart : semicolon + 1])
+    except TokenError:
+        return None  # an unterminated string or comment: the full lexer reports it
+    if not to_end:
+        if not middle or middle[-1].token_type != TokenType.SEMICOLON or middle[-1].start != semicolon - restart:
+            return None  # the edit opened a string or comment that runs past the semicolon
+        middle = middle[:-1]  # the old semicolon token is kept: it holds the comments after it
+    line0, col0 = _line_col(new, restart)
+    # Lines and columns as the lexer counts them (it does not count a newline inside a
+    # multi-word keyword such as ORDER BY; these count it).
+    moved = [_moved(t, restart, line0 - 1, col0 if t.line == 1 else 0) for t in middle]
+    if to_end:
+        return tokens[: i + 1] + moved
+    old_line, old_col = _line_col(old, old_end)
+    new_line, new_col = _line_col(new, new_end)
+    lines, cols = new_line - old_line, new_col - old_col
+    tail = tokens[j:]
+    if delta or lines or cols:
+        tail = [_moved(t, delta, lines, cols if t.line == old_line else 0) for t in tail]
+    return tokens[: i + 1] + moved + tail
+
+
+def _moved(token: Token, offset: int, lines: int, cols: int) -> Token:
+    return Token(
+        token.token_type,
+        token.text,
+        token.line + lines,
+        token.col + cols,
+        token.start + offset,
+        token.end + offset,
+        token.comments,
+    )
+
+
+def parse_cached(text: str, dialect: str, lines: LineIndex, cache: StatementCache, path: str = "") -> list[Statement]:
+    """parse_sql, reusing the tree of every statement whose text and start are unchanged."""
+    tokens, token_error = tokenize_cached(text, dialect, path)
     chunks = split_statements(tokens)
     statements: list[Statement] = []
     for i, chunk in enumerate(chunks):

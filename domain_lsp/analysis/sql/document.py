@@ -32,7 +32,7 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
     lines = LineIndex(text)
     # Unchanged statements reuse their tree and their findings from the last analysis.
     cache = cache_for(catalog)
-    statements = parse_cached(text, settings.dialect, lines, cache)
+    statements = parse_cached(text, settings.dialect, lines, cache, path)
     keys = CheckKeys(text, catalog, settings.dialect, settings.search_path)
     local = Catalog(parent=catalog)
     findings: list[Finding] = []
