@@ -19,6 +19,18 @@ from pathlib import Path
 from domain_lsp.config import Config, PackageSettings, PythonSettings
 from domain_lsp.project import Project
 
+# Code that only runs inside a host tool (a test suite shipped in the wheel, a pytest plugin, a
+# Sphinx extension): its imports are declared in the source repository's test/docs
+# requirements, which wheel metadata does not carry. Counted apart so the rest stays honest.
+HOSTED_PARTS = frozenset({"test", "tests", "testing"})
+HOSTED_STEMS = frozenset({"pytest_plugin", "sphinxext", "conftest"})
+
+
+def hosted(line: str) -> bool:
+    path = Path(line.split(":", 1)[0].strip())
+    return bool(HOSTED_PARTS.intersection(path.parts[:-1])) or path.stem in HOSTED_STEMS
+
+
 CODES = {"unknown-package", "undeclared-package", "denied-package", "unknown-attribute", "unknown-argument"}
 DEFAULT = (
     "httpx",

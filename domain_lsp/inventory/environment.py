@@ -29,6 +29,8 @@ class Distribution:
     name: str
     version: str
     modules: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    """Names of the distributions it always requires (extras left out)."""
 
 
 @dataclass
@@ -59,11 +61,30 @@ class Environment:
     def distribution(self, name: str) -> Distribution | None:
         return self.distributions.get(normalize(name))
 
+    def required_by(self, roots: list[str]) -> dict[str, str]:
+        """Every installed distribution that `roots` require, directly or not: normalized
+        name -> the root it comes through."""
+        through: dict[str, str] = {}
+        stack = [(normalize(root), root) for root in roots]
+        while stack:
+            key, root = stack.pop()
+            dist = self.distributions.get(key)
+            if dist is None:
+                continue
+            for requirement in dist.requires:
+                child = normalize(requirement)
+                if child not in through:
+                    through[child] = root
+                    stack.append((child, root))
+        return through
+
     @classmethod
     def from_probe(cls, data: dict[str, Any]) -> Environment:
         dists: dict[str, Distribution] = {}
         for raw in data.get("distributions", []):
-            dist = Distribution(str(raw["name"]), str(raw["version"]), tuple(raw["modules"]))
+            dist = Distribution(
+                str(raw["name"]), str(raw["version"]), tuple(raw["modules"]), tuple(raw.get("requires", ()))
+            )
             dists.setdefault(normalize(dist.name), dist)
         return cls(
             executable=str(data["executable"]),

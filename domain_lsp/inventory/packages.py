@@ -45,6 +45,8 @@ class PackageContext:
     grounded: bool = False
     """Whether there is anything to ground imports in (an inventory or a configured
     environment); without it only `denied-package` applies."""
+    transitive: dict[str, str] = field(default_factory=dict)
+    """Installed distributions that declared ones require (normalized name -> declared one)."""
     _folder_modules: dict[Path, tuple[float, frozenset[str]]] = field(default_factory=dict)
     _all_modules: tuple[float, frozenset[str]] | None = None
 
@@ -72,6 +74,7 @@ class PackageContext:
             deny={normalize(name): reason for name, reason in settings.deny},
             index=PackageIndex(settings.index) if settings.index else None,
             grounded=grounded,
+            transitive=environment.required_by([d.name for d in inventory.declared.values()]),
         )
 
     # -- the workspace's own modules -----------------------------------------------------

@@ -78,7 +78,19 @@ def main():
             name = dist.metadata["Name"]
             if not name:
                 continue
-            distributions.append({"name": name, "version": dist.version, "modules": _top_levels(dist)})
+            requires = []
+            for requirement in dist.requires or ():
+                marker = requirement.split(";", 1)[1] if ";" in requirement else ""
+                if "extra" in marker:
+                    continue  # an optional extra: not necessarily installed with it
+                head = requirement.split(";")[0].strip()
+                for stop in "[<>=!~ (@":
+                    head = head.split(stop)[0]
+                if head:
+                    requires.append(head)
+            distributions.append(
+                {"name": name, "version": dist.version, "modules": _top_levels(dist), "requires": requires}
+            )
     result = {
         "executable": sys.executable,
         "version": list(sys.version_info[:3]),

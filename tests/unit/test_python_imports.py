@@ -30,13 +30,19 @@ def context(
     allow: tuple[str, ...] = (),
 ) -> PackageContext:
     dists = {
-        "httpx": Distribution("httpx", "0.28.1", ("httpx",)),
+        "httpx": Distribution("httpx", "0.28.1", ("httpx",), ("certifi", "idna")),
+        "certifi": Distribution("certifi", "2024.2.2", ("certifi",)),
         "pyyaml": Distribution("PyYAML", "6.0.1", ("_yaml", "yaml")),
         "requests": Distribution("requests", "2.31.0", ("requests",)),
         "attrs": Distribution("attrs", "23.1.0", ("attr", "attrs")),
     }
     environment = Environment(
-        "python", (3, 11, 4), STDLIB, (), frozenset({"httpx", "yaml", "requests", "attr", "attrs", "mystery"}), dists
+        "python",
+        (3, 11, 4),
+        STDLIB,
+        (),
+        frozenset({"httpx", "yaml", "requests", "attr", "attrs", "mystery", "certifi"}),
+        dists,
     )
     inventory = Inventory(files=[tmp_path / "requirements.txt"])
     for name in declared:
@@ -55,6 +61,7 @@ def context(
         allow=allow,
         deny=deny or {},
         grounded=grounded,
+        transitive=environment.required_by(list(declared)),
     )
 
 
@@ -107,6 +114,19 @@ def test_installed_but_undeclared_names_the_distribution_and_version(tmp_path: P
     (finding,) = check(text, context(tmp_path))
     assert finding.code == "undeclared-package"
     assert finding.message == "`attr` is installed (attrs 23.1.0) but not declared in requirements.txt"
+
+
+def test_a_dependency_of_a_declared_package_is_only_a_hint(tmp_path: Path) -> None:
+    (finding,) = check("import certifi\n", context(tmp_path))
+    assert finding.code == "undeclared-package"
+    assert finding.effective_severity == Severity.HINT
+    assert finding.message.endswith("(it comes in as a dependency of `httpx`, so only a hint)")
+
+
+def test_vendored_code_other_runtimes_and_other_python_versions_are_not_judged(tmp_path: Path) -> None:
+    ctx = context(tmp_path)
+    assert check("import fake_pkg\n", ctx, str(tmp_path / "lib" / "_vendor" / "x.py")) == []
+    assert check("import annotationlib, __pypy__, distutils, js\n", ctx) == []
 
 
 def test_guarded_and_deferred_imports_are_hints(tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from domain_lsp.findings import Finding, Fix, Severity
+from domain_lsp.inventory.model import normalize
 from domain_lsp.inventory.packages import PackageContext, replacement_in
 from domain_lsp.text import LineIndex
 
@@ -17,8 +19,23 @@ _GUARD_EXCEPTIONS = frozenset({"ImportError", "ModuleNotFoundError", "Exception"
 _PLATFORM_TESTS = frozenset(
     {"version_info", "platform", "hexversion", "implementation", "name", "system", "PY2", "PY3"}
 )
-# Modules that exist only for type checkers (typeshed's helper module) or the interpreter itself.
-ALWAYS_FINE = frozenset({"__future__", "_typeshed", "__main__"})
+# Modules that exist only for type checkers (typeshed's helper module) or the interpreter itself,
+# standard modules of other Python versions (added or removed; imported behind version checks
+# that are not always spelt `sys.version_info`), and modules of other Python runtimes.
+ALWAYS_FINE = frozenset(
+    {
+        "__future__", "_typeshed", "__main__", "__builtin__", "__pypy__",
+        "annotationlib", "compression", "_interpreters", "_interpqueues", "_interpchannels", "tomllib",
+        "zoneinfo", "graphlib", "distutils", "imp", "asynchat", "asyncore", "smtpd", "aifc", "audioop",
+        "cgi", "cgitb", "chunk", "crypt", "imghdr", "mailcap", "msilib", "nis", "nntplib", "ossaudiodev",
+        "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib", "lib2to3",
+        "urllib2", "urlparse", "ConfigParser", "Queue", "StringIO", "cStringIO", "cPickle", "httplib",
+        "HTMLParser", "Cookie", "cookielib", "thread", "commands", "exceptions", "_winreg", "copy_reg",
+        "js", "pyodide", "pyodide_js", "java", "_jython",
+    }
+)  # fmt: skip
+# Folders of code copied from elsewhere: not the team's imports to judge.
+VENDORED_FOLDERS = frozenset({"_vendor", "vendor", "vendored", "_vendored", "third_party", "_extern", "extern"})
 _FROM_MODULE = re.compile(r"from(?:\s|\\\r?\n)+(\.*)(?:\s|\\\r?\n)*([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)?")
 
 
@@ -194,6 +211,8 @@ def collect_imports(tree: ast.Module, text: str, lines: LineIndex) -> list[Impor
 
 def package_findings(imports: list[ImportRef], context: PackageContext, path: str) -> list[Finding]:
     findings: list[Finding] = []
+    if path and VENDORED_FOLDERS.intersection(Path(path).parts[:-1]):
+        return findings
     # A file importing a declared package that is not installed may import that package's own
     # dependencies too, which nothing here can list: its unknown modules are only hints.
     uninstalled = sorted(
@@ -255,6 +274,13 @@ def _judge(ref: ImportRef, context: PackageContext, path: str) -> Finding | None
         dist = environment.distribution(installed_by[0])
         version = f" {dist.version}" if dist is not None else ""
         message = f"`{top}` is installed ({installed_by[0]}{version}) but not declared in {where}"
+        through = next(
+            (context.transitive[normalize(d)] for d in installed_by if normalize(d) in context.transitive), None
+        )
+        if through is not None:
+            # It comes with a declared package: works, but only while that one requires it.
+            note = f" (it comes in as a dependency of `{through}`, so only a hint)"
+            return _soften(Finding("undeclared-package", message, ref.start, ref.end), note)
         return _guarded(Finding("undeclared-package", message, ref.start, ref.end), ref)
     nowhere = f"not declared in {where}, not installed in the environment (Python {environment.python}) and not a workspace module"
     if context.index is not None:
