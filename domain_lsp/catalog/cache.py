@@ -132,7 +132,7 @@ def _freeze(catalog: Catalog) -> tuple[Any, ...]:
             t.tags,
             t.deprecated,
             t.columns_known,
-            tuple(t.columns),
+            tuple(k if k != c.name else c.name for k, c in t.columns.items()),  # one string when equal
             [
                 (
                     c.name,
@@ -157,7 +157,10 @@ def _thaw(frozen: tuple[Any, ...]) -> Catalog:
     locations: list[Location | None] = [Location(*spot) for spot in spots]
     locations.append(None)  # number -1
     catalog = Catalog()
-    for name, schema, database, kind, description, location, tags, deprecated, known, keys, columns in tables:
+    for i, (name, schema, database, kind, description, location, tags, deprecated, known, keys, columns) in enumerate(
+        tables
+    ):
+        tables[i] = None  # freed as its objects are made: their memory is reused, the peak stays low
         table = Table(name, schema, database, kind, {}, description, locations[location], tags, deprecated, known)
         table.columns = dict(
             zip(keys, [Column(n, ty, d, locations[at], tg, dep) for n, ty, d, at, tg, dep in columns], strict=True)
