@@ -127,6 +127,23 @@ def test_completion_after_a_table_alias_lists_its_columns(e2e: Result) -> None:
     assert all(item["kind"] == 5 for item in items)  # Field: columns only, no tables or keywords
 
 
+def test_a_suggested_block_gets_a_code_lens_that_marks_it_reviewed(e2e: Result) -> None:
+    step(e2e, "suggestion")
+    suggestion = e2e["suggestion"]
+    assert suggestion["title"].startswith("Suggestion: 1 unknown column")
+    assert suggestion["reviewed"] is True  # the finding stays, without the suggestion mark
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="server: Neovim sends inserted lines as a change of the previous line's line break "
+    "('\\nSELECT ...' at its end); the block, and so the lens, starts on that previous line",
+)
+def test_the_suggestion_lens_sits_on_the_blocks_first_line(e2e: Result) -> None:
+    step(e2e, "suggestion")
+    assert e2e["suggestion"]["line"] == e2e["suggestion"]["block_line"]
+
+
 def test_python_buffer_attaches_to_the_same_server_without_errors(e2e: Result) -> None:
     step(e2e, "python")
     python = e2e["python"]
@@ -134,6 +151,14 @@ def test_python_buffer_attaches_to_the_same_server_without_errors(e2e: Result) -
     assert python["client_id"] == e2e["client"]["id"]
     assert python["pulled"] == 0
     assert python["diagnostics"] == []
+
+
+def test_python_findings_reach_neovim(e2e: Result, workspace: Path) -> None:
+    step(e2e, "python")
+    text = (workspace / "pipelines" / "crm_sync.py").read_text(encoding="utf-8")
+    got = located(e2e["python"]["drafted"])
+    assert {"code": "denied-package", **byte_span(text, 3, "requests")} in got
+    assert {"code": "unknown-package", **byte_span(text, 4, "crm_bulk_sync")} in got
 
 
 def test_no_server_errors_in_the_lsp_log(e2e: Result) -> None:
@@ -185,7 +210,7 @@ def test_checkhealth_reports_server_config_and_client(e2e: Result, workspace: Pa
     assert any(line.endswith("OK config valid, schema sources load") for line in lines)
     summary = re.compile(r"- catalog: 8 tables, 1 view, \d+ columns, 0 functions in 3 schemas, from 3 sources")
     assert any(summary.fullmatch(line) for line in lines)
-    assert any("OK client" in line and "3 buffer(s) attached" in line for line in lines)
+    assert any("OK client" in line and "4 buffer(s) attached" in line for line in lines)
     assert not any("ERROR" in line or "WARNING" in line for line in lines)
 
 

@@ -8,4 +8,10 @@ return {
   cmd = require('domain_lsp').server_cmd(),
   filetypes = { 'sql', 'python' },
   root_markers = { 'domain-lsp.toml', 'pyproject.toml', '.git' },
+  -- run by Neovim itself (from a code lens): see require('domain_lsp').run_command
+  commands = {
+    ['domain-lsp.markReviewed'] = function(command, ctx)
+      require('domain_lsp').run_command(command, ctx)
+    end,
+  },
 }

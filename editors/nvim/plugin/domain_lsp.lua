@@ -1,4 +1,4 @@
--- Loaded at startup: the :DomainLsp command, and fresh diagnostics after a save. Starting the
+-- Loaded at startup: the :DomainLsp command, code lenses, and fresh diagnostics after a save. Starting the
 -- server is left to the user's vim.lsp.enable('domain_lsp').
 if vim.g.loaded_domain_lsp or vim.fn.has('nvim-0.11') == 0 then
   return
@@ -26,7 +26,7 @@ vim.api.nvim_create_autocmd('BufWritePost', {
     for _, client in ipairs(require('domain_lsp').clients(event.buf)) do
       -- after the server has handled didSave, which Neovim sends on this same event
       vim.schedule(function()
-        require('domain_lsp').refresh_diagnostics(client)
+        require('domain_lsp').refresh(client)
       end)
     end
   end,
@@ -42,6 +42,22 @@ vim.api.nvim_create_autocmd('BufWritePost', {
     -- a pyproject.toml without [tool.domain-lsp] is not a config
     if #domain_lsp.clients() > 0 and domain_lsp.find_config(file) == file then
       domain_lsp.reload()
+    end
+  end,
+})
+
+-- The summary above a suggested block is a code lens; Neovim shows lenses only when asked.
+vim.api.nvim_create_autocmd('LspAttach', {
+  group = group,
+  callback = function(event)
+    local client = vim.lsp.get_client_by_id(event.data.client_id)
+    if
+      client
+      and client.name == 'domain_lsp'
+      and vim.g.domain_lsp_codelens ~= false
+      and client:supports_method('textDocument/codeLens')
+    then
+      require('domain_lsp').enable_codelens(event.buf)
     end
   end,
 })

@@ -181,6 +181,31 @@ step('completion', function()
   vim.api.nvim_buf_set_lines(report, count, count + 1, false, {})
 end)
 
+step('suggestion', function()
+  -- two lines in one change: how an accepted AI suggestion or a paste reaches the server
+  local function lenses()
+    return vim.tbl_filter(function(lens)
+      return lens.command ~= nil and vim.startswith(lens.command.title, 'Suggestion')
+    end, vim.lsp.codelens.get(report))
+  end
+  -- inserted before the last line (Neovim sends it as a change of the line break ending the line before)
+  local at = vim.api.nvim_buf_line_count(report) - 1
+  vim.api.nvim_buf_set_lines(report, at, at, false, { 'SELECT c.nickname', 'FROM core.customer c;' })
+  wait('the code lens of the suggestion', function()
+    return #lenses() > 0 and mentions(report, 'in an unreviewed suggestion')
+  end)
+  local lens = lenses()[1]
+  result.suggestion = { line = lens.range.start.line, title = lens.command.title, block_line = at }
+  -- run the lens as a user would, from its line: it marks the suggestion reviewed
+  vim.api.nvim_win_set_cursor(0, { lens.range.start.line + 1, 0 })
+  vim.lsp.codelens.run()
+  wait('the lens and the mark to go', function()
+    return #lenses() == 0 and not mentions(report, 'in an unreviewed suggestion')
+  end)
+  result.suggestion.reviewed = mentions(report, 'nickname')
+  vim.api.nvim_buf_set_lines(report, at, at + 2, false, {})
+end)
+
 step('python', function()
   vim.cmd.edit(path('pipeline/load.py'))
   local buf = vim.api.nvim_get_current_buf()
@@ -203,6 +228,15 @@ step('python', function()
     pulled = #(response.result.items or {}),
     diagnostics = diagnostics(buf),
   }
+  -- the example's AI-drafted pipeline: its import findings reach Neovim like SQL's do
+  vim.cmd.edit(path('pipelines/crm_sync.py'))
+  local drafted = vim.api.nvim_get_current_buf()
+  if not vim.wait(3 * WAIT_MS, function()
+    return #vim.diagnostic.get(drafted) > 0
+  end, 20) then
+    error('timed out waiting for the Python diagnostics')
+  end
+  result.python.drafted = diagnostics(drafted)
 end)
 
 step('reload', function()

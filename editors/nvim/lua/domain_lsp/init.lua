@@ -119,6 +119,67 @@ function M.refresh_diagnostics(client)
   end
 end
 
+local codelens_buffers = {} ---@type table<integer, true>
+
+--- Fetch the code lenses (the summary above a suggested block) of `bufnr` again.
+---@param bufnr integer
+local function refresh_codelens(bufnr)
+  if codelens_buffers[bufnr] and vim.api.nvim_buf_is_loaded(bufnr) then
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  end
+end
+
+--- Diagnostics and code lenses of every buffer the client is attached to, fetched again.
+---@param client vim.lsp.Client
+function M.refresh(client)
+  M.refresh_diagnostics(client)
+  for bufnr in pairs(client.attached_buffers) do
+    refresh_codelens(bufnr)
+  end
+end
+
+--- Show the server's code lenses in `bufnr` and keep them current. Neovim 0.11 fetches code
+--- lenses only when asked (and ignores workspace/codeLens/refresh): ask whenever the server
+--- hears of a change.
+---@param bufnr integer
+function M.enable_codelens(bufnr)
+  if codelens_buffers[bufnr] then
+    return
+  end
+  codelens_buffers[bufnr] = true
+  local group = vim.api.nvim_create_augroup(('domain_lsp_codelens_%d'):format(bufnr), { clear = true })
+  vim.api.nvim_create_autocmd('LspNotify', {
+    group = group,
+    buffer = bufnr,
+    callback = function(event)
+      local method = event.data.method
+      if method == 'textDocument/didChange' or method == 'textDocument/didOpen' then
+        refresh_codelens(bufnr)
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd('BufEnter', {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      refresh_codelens(bufnr)
+    end,
+  })
+  vim.api.nvim_create_autocmd('LspDetach', {
+    group = group,
+    buffer = bufnr,
+    callback = function(event)
+      local client = vim.lsp.get_client_by_id(event.data.client_id)
+      if client and client.name == M.name then
+        codelens_buffers[bufnr] = nil
+        vim.lsp.codelens.clear(client.id, bufnr)
+        vim.api.nvim_del_augroup_by_id(group)
+      end
+    end,
+  })
+  refresh_codelens(bufnr)
+end
+
 ---@param message string
 ---@param level? integer
 local function notify(message, level)
@@ -140,7 +201,7 @@ function M.reload()
       if err then
         table.insert(errors, err.message)
       else
-        M.refresh_diagnostics(client)
+        M.refresh(client)
       end
       pending = pending - 1
       if pending > 0 then
@@ -153,6 +214,26 @@ function M.reload()
       end
     end)
   end
+end
+
+--- Run a server command for Neovim (a code lens, a code action's command), then fetch the
+--- diagnostics and lenses it changed: the server asks clients to refresh them, which Neovim 0.11
+--- ignores. Registered as the client-side handler of the commands in lsp/domain_lsp.lua.
+---@param command lsp.Command
+---@param ctx { bufnr: integer, client_id: integer }
+function M.run_command(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  if not client then
+    return
+  end
+  local params = { command = command.command, arguments = command.arguments }
+  client:request('workspace/executeCommand', params, function(err)
+    if err then
+      notify(('%s failed: %s'):format(command.command, err.message), vim.log.levels.ERROR)
+    else
+      M.refresh(client)
+    end
+  end, ctx.bufnr)
 end
 
 ---@param n integer
