@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from domain_lsp.analysis.python.document import PythonAnalysis
@@ -20,6 +20,11 @@ from domain_lsp.text import LineIndex
 
 log = logging.getLogger(__name__)
 
+LIVE_MAX_CHARS = 1_000_000
+"""Documents longer than this are not analysed as they are edited. Analysis runs on the event
+loop at roughly 3-4 s per MB of SQL (measured), so a bigger file would stall every request on
+each keystroke; `domain-lsp check` still checks it."""
+
 
 @dataclass
 class DocumentAnalysis:
@@ -27,12 +32,15 @@ class DocumentAnalysis:
     text: str
     sql: SqlAnalysis | None = None
     python: PythonAnalysis | None = None
+    problems: list[Finding] = field(default_factory=list)
+    """Why the document was not analysed (too large, the analysis failed)."""
+    _lines: LineIndex | None = field(default=None, repr=False)
 
     @property
     def findings(self) -> list[Finding]:
         if self.sql is not None:
             return self.sql.findings
-        return self.python.findings if self.python is not None else []
+        return self.python.findings if self.python is not None else self.problems
 
     @property
     def lines(self) -> LineIndex:
@@ -40,7 +48,9 @@ class DocumentAnalysis:
             return self.sql.lines
         if self.python is not None:
             return self.python.lines
-        return LineIndex(self.text)
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
 
     def region_at(self, offset: int) -> SqlRegion | None:
         """The SQL under the cursor: the whole .sql document, or the Python string it is in."""
@@ -126,11 +136,22 @@ class ServerState:
     async def analyze_text(self, path: Path, text: str, language: str, version: int | None = None) -> DocumentAnalysis:
         """Analyse a text as a document of `language` ("sql", "python"); nothing is cached."""
         project = await self.project_for(path)
-        if language == "sql":
-            return DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)))
-        if language == "python":
+        if language not in ("sql", "python"):
+            return DocumentAnalysis(version, text)
+        if len(text) > LIVE_MAX_CHARS:
+            message = (
+                f"{len(text) / 1e6:.1f} million characters: too large to analyse while editing "
+                f"(limit {LIVE_MAX_CHARS / 1e6:g} million); `domain-lsp check` checks it"
+            )
+            return DocumentAnalysis(version, text, problems=[Finding("file-error", message, 0, 0)])
+        try:
+            if language == "sql":
+                return DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)))
             return DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)))
-        return DocumentAnalysis(version, text)
+        except Exception as exc:  # one document's crash must not take the server's answers with it
+            log.exception("analysis of %s failed", path)
+            message = f"internal error, not analysed ({type(exc).__name__}: {exc}); please report it"
+            return DocumentAnalysis(version, text, problems=[Finding("file-error", message, 0, 0)])
 
     def cached(self, uri: str) -> DocumentAnalysis | None:
         return self._analyses.get(uri)
