@@ -88,7 +88,20 @@ def run(distribution: str) -> tuple[int, int, list[str], float]:
                     reported.append(
                         f"  {where}:{line}: {finding.effective_severity.label}[{finding.code}] {finding.message}"
                     )
-        return files, lines, reported, time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        print(jedi_stats(project))
+        return files, lines, reported, seconds
+
+
+def jedi_stats(project: Project) -> str:
+    """How much the API rules actually looked at: modules and callables jedi answered for."""
+    apis = project.api_checker()
+    definite = sum(1 for api in apis._modules.values() if api is not None)
+    signatures = sum(1 for call in apis._callables.values() if call is not None)
+    return (
+        f"  (jedi: {definite} of {len(apis._modules)} installed modules and"
+        f" {signatures} of {len(apis._callables)} called signatures definite)"
+    )
 
 
 def run_repository() -> tuple[int, int, list[str], float]:
@@ -114,12 +127,7 @@ def run_repository() -> tuple[int, int, list[str], float]:
                     line = text.count("\n", 0, finding.start) + 1
                     label = finding.effective_severity.label
                     reported.append(f"  {path.relative_to(root)}:{line}: {label}[{finding.code}] {finding.message}")
-    apis = project.api_checker()
-    definite = sum(1 for api in apis._modules.values() if api is not None)
-    signatures = sum(1 for call in apis._callables.values() if call is not None)
-    print(
-        f"  (jedi: {definite} of {len(apis._modules)} modules and {signatures} of {len(apis._callables)} callables definite)"
-    )
+    print(jedi_stats(project))
     return files, lines, reported, time.perf_counter() - started
 
 

@@ -331,7 +331,11 @@ def api_findings(
                     findings.append(_missing(api, imported.name, imported.start, imported.end))
                     continue
                 name = imported.alias or imported.name
-                if bound.get(name) == 1:
+                if bound.get(name) != 1:
+                    continue
+                if _is_submodule(api.path, imported.name):
+                    local[name] = (f"{ref.module}.{imported.name}", None)  # `from lsprotocol import types`
+                else:
                     local[name] = (ref.module, imported.name)
         elif ref.alias and ("." not in ref.module or ref.alias != ref.top) and bound.get(ref.alias) == 1:
             local[ref.alias] = (ref.module, None)
@@ -363,6 +367,14 @@ def api_findings(
                 start = offset(keyword.lineno, keyword.col_offset)
                 findings.append(_unknown_argument(signature, keyword.arg, start))
     return findings
+
+
+def _is_submodule(package: Path, name: str) -> bool:
+    """Whether `name` is a module file or package folder next to a package's __init__."""
+    if package.name not in ("__init__.py", "__init__.pyi"):
+        return False
+    folder = package.parent
+    return (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file()
 
 
 def _called(func: ast.expr, local: dict[str, tuple[str, str | None]]) -> tuple[str, str] | None:
