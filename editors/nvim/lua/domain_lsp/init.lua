@@ -195,7 +195,7 @@ function M.reload()
   end
   local pending, errors = #clients, {}
   for _, client in ipairs(clients) do
-    -- No `arguments`: the command takes none, and domain-lsp 0.1.0 fails on an empty list.
+    -- No `arguments`: the command takes none (and early 0.1.0 servers failed on an empty list).
     local params = { command = M.reload_command }
     client:request('workspace/executeCommand', params, function(err)
       if err then
