@@ -96,7 +96,10 @@ class Publisher:
 
     def republish_all(self) -> None:
         if client_pulls(self.ls):
-            self.ls.workspace_diagnostic_refresh(None)
+            workspace = self.ls.client_capabilities.workspace
+            diagnostics = workspace.diagnostics if workspace is not None else None
+            if diagnostics is not None and diagnostics.refresh_support:
+                self.ls.workspace_diagnostic_refresh(None)
             return
         for uri in list(self.ls.workspace.text_documents):
             self.schedule(uri, delay=0)

@@ -142,4 +142,7 @@ def create_server() -> DomainLanguageServer:
 
 def serve() -> None:
     logging.basicConfig(level=logging.WARNING, format="domain-lsp: %(levelname)s %(message)s")
+    # pygls warns on routine protocol events ("Cancel notification for unknown message id");
+    # editors show the server's stderr as errors.
+    logging.getLogger("pygls.protocol.json_rpc").setLevel(logging.ERROR)
     create_server().start_io()

@@ -71,7 +71,10 @@ class SuggestionTracker:
             changed |= self._shift(document, start, end, len(change.text))
             document.text = document.text[:start] + change.text + document.text[end:]
             if is_suggestion(change.text):
-                document.blocks.append(SuggestedBlock(next(self._ids), start, start + len(change.text)))
+                # Neovim inserts lines as "\nline…" at the end of the line above: the block
+                # starts after that leading line break.
+                lead = len(change.text) - len(change.text.lstrip("\r\n"))
+                document.blocks.append(SuggestedBlock(next(self._ids), start + lead, start + len(change.text)))
                 changed = True
         return changed
 

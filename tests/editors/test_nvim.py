@@ -134,11 +134,6 @@ def test_a_suggested_block_gets_a_code_lens_that_marks_it_reviewed(e2e: Result) 
     assert suggestion["reviewed"] is True  # the finding stays, without the suggestion mark
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server: Neovim sends inserted lines as a change of the previous line's line break "
-    "('\\nSELECT ...' at its end); the block, and so the lens, starts on that previous line",
-)
 def test_the_suggestion_lens_sits_on_the_blocks_first_line(e2e: Result) -> None:
     step(e2e, "suggestion")
     assert e2e["suggestion"]["line"] == e2e["suggestion"]["block_line"]

@@ -61,3 +61,11 @@ def test_mark_reviewed_by_id_and_whole_document_replacement() -> None:
     tracker.change("u", [types.TextDocumentContentChangeWholeDocument(text="new")], "utf-16")
     assert tracker.blocks("u", unreviewed_only=False) == []
     assert tracker.in_sync("u", "new")
+
+
+def test_block_inserted_after_a_line_break_starts_on_its_first_line() -> None:
+    # Neovim sends new lines as "\n…" appended to the line above.
+    tracker = tracked("-- report")
+    tracker.change("u", [change(0, 9, 0, 9, "\nSELECT a\nFROM t;")], "utf-16")
+    (block,) = tracker.blocks("u")
+    assert (block.start, block.end) == (10, 26)
