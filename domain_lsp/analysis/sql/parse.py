@@ -70,7 +70,7 @@ def parse_statement(tokens: list[Token], text: str, dialect: str, lines: LineInd
     except ParseError as error:
         statement.error = _syntax_finding(error, statement, lines)
         return statement
-    except Exception as error:  # noqa: BLE001 - sqlglot also raises TypeError/IndexError on half-typed SQL
+    except Exception as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         statement.error = Finding(
             "syntax-error", f"cannot parse this statement: {detail}", statement.start, statement.end
