@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import shutil
 import ssl
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from lsp_driver import Driver
@@ -32,7 +34,7 @@ CATALOG = {"extra": {"widgets": {"widget_id": "int"}}}
 class Handler(http.server.BaseHTTPRequestHandler):
     """Answers by path, echoing the Authorization header back in every error body."""
 
-    seen: list[tuple[str, str]] = []
+    seen: ClassVar[list[tuple[str, str]]] = []
     """(path, Authorization header) of every request, to show the secret was really sent."""
 
     def do_GET(self) -> None:
@@ -96,8 +98,6 @@ def failing_sources(web: str) -> str:
 
 
 def run_check(root: Path, environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    import os
-
     return subprocess.run(
         [sys.executable, "-m", "domain_lsp", "check", *args],
         cwd=root,
@@ -146,8 +146,10 @@ def tls_web(tmp_path: Path) -> Iterator[str]:
         pytest.skip("needs openssl to make a self-signed certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
         check=True,
         capture_output=True,
         timeout=60,
