@@ -305,6 +305,7 @@ def load_catalog(
             return cached
     loaded = load_sources(config)
     if use_cache:
+        gc.collect()  # DDL's parse trees, before the cache's copy joins them at the peak
         with paused_gc():
             cache.write(config, loaded)
     return loaded
