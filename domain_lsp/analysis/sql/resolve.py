@@ -301,7 +301,8 @@ def _source_columns(source: exp.Expr | Scope, ctx: Context, seen: frozenset[int]
         if named is not None:
             return named
         resolution = ctx.resolve_table(source)
-        return resolution.table.column_names() if resolution.table is not None else None
+        table = resolution.table
+        return table.column_names() if table is not None and table.columns_known else None
     return alias_columns(source)
 
 
