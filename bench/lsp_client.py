@@ -37,6 +37,10 @@ class BenchClient:
         def on_log(params: types.LogMessageParams) -> None:
             pass
 
+        @self.client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def on_register(params: types.RegistrationParams) -> None:
+            pass  # accepted, as an editor would (file watchers)
+
         @self.client.feature(types.WINDOW_SHOW_MESSAGE)
         def on_message(params: types.ShowMessageParams) -> None:
             print(f"  server says: {params.message}", file=sys.stderr)

@@ -4,6 +4,7 @@ same as analysing the new text from scratch."""
 from __future__ import annotations
 
 import pytest
+from sqlglot import exp
 
 from domain_lsp.analysis.sql import cache
 from domain_lsp.analysis.sql.document import analyze_sql
@@ -100,3 +101,29 @@ def test_a_catalog_change_rechecks_everything() -> None:
     assert [f.code for f in analyze_sql(text, catalog, SETTINGS, "a.sql").findings] == ["unknown-table"]
     catalog.add_table(table("extra", "x"))
     assert analyze_sql(text, catalog, SETTINGS, "a.sql").findings == []
+
+
+def test_a_moved_statement_is_parsed_again_only_when_its_tree_is_read() -> None:
+    catalog = make_catalog()
+    analyze_sql(BASE, catalog, SETTINGS, "a.sql")
+    new = "select 1;\n" + BASE
+    result = analyze_sql(new, catalog, SETTINGS, "a.sql")
+    moved = [s for s in result.statements if isinstance(s, cache.MovedStatement)]
+    assert len(moved) == 3
+    assert all(s._pending for s in moved)  # findings came from the cache: no tree needed
+    tree = moved[2].expression  # `select nope from orders`
+    assert tree is not None and not moved[2]._pending
+    column = next(iter(tree.find_all(exp.Column)))
+    start, end = column.this.meta["start"], column.this.meta["end"] + 1
+    assert new[start:end] == "nope"
+
+
+def test_a_moved_create_table_still_defines_its_table() -> None:
+    catalog = make_catalog()
+    text = "create table t (a int);\nselect a from t;\n"
+    analyze_sql(text, catalog, SETTINGS, "a.sql")
+    new = "\n" + text
+    result = analyze_sql(new, catalog, SETTINGS, "a.sql")
+    assert result.findings == []
+    (table,) = [t for t in result.catalog.tables_named("t")]
+    assert table.column("a") is not None

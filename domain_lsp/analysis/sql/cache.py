@@ -6,7 +6,7 @@ before it to the first semicolon after it that lexes the same, and moves the tok
 
 Two caches per workspace catalog (dropped with it):
 - parsed trees, keyed by the statement's text and where it starts (the trees carry file offsets,
-  so a statement that moved is parsed again);
+  so a statement that moved gets a tree parsed again, but only when something reads it);
 - resolver findings, keyed by the statement's text, the catalog's version, the file-local DDL
   before it (a digest of every earlier statement that changed the file's overlay catalog) and,
   for script dialects, the variables the file declares. Findings are stored relative to the
@@ -20,6 +20,7 @@ import hashlib
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlglot import exp
@@ -66,6 +67,7 @@ class StatementCache:
     def __init__(self) -> None:
         self.parsed: Lru[tuple[exp.Expr | None, Finding | None]] = Lru()
         self.checked: Lru[tuple[Finding, ...]] = Lru()
+        self.shapes: Lru[Shape] = Lru()
 
 
 _CACHES: weakref.WeakKeyDictionary[Catalog, StatementCache] = weakref.WeakKeyDictionary()
@@ -196,8 +198,75 @@ def _moved(token: Token, offset: int, lines: int, cols: int) -> Token:
     )
 
 
+class MovedStatement(Statement):
+    """A statement whose text was parsed before at another offset: its syntax error is known
+    (moved), and its tree is parsed again only when something reads it. Its findings usually
+    come from the resolver cache, so typing above a thousand statements parses none of them."""
+
+    __slots__ = ("_dialect", "_lines", "_pending", "_source", "ddl_like", "has_tree")
+    _source: str
+    _dialect: str
+    _lines: LineIndex
+    _pending: bool
+    has_tree: bool
+    ddl_like: bool
+
+    @classmethod
+    def create(
+        cls, start: int, end: int, tokens: list[Token], shape: Shape, source: str, dialect: str, lines: LineIndex
+    ) -> MovedStatement:
+        statement = cls(start, end, tokens, None, shape.error.shifted(start) if shape.error else None)
+        statement._source, statement._dialect, statement._lines = source, dialect, lines
+        statement.has_tree, statement.ddl_like = shape.has_tree, shape.ddl_like
+        statement._pending = shape.has_tree
+        return statement
+
+    @property
+    def expression(self) -> exp.Expr | None:
+        if getattr(self, "_pending", False):
+            self._pending = False
+            parsed = parse_statement(self.tokens, self._source, self._dialect, self._lines)
+            _TREE.__set__(self, parsed.expression)
+        tree: exp.Expr | None = _TREE.__get__(self)
+        return tree
+
+    @expression.setter
+    def expression(self, tree: exp.Expr | None) -> None:
+        _TREE.__set__(self, tree)
+
+
+_TREE = Statement.__dict__["expression"]
+"""The slot MovedStatement's property stores the tree in."""
+
+_DDL = (exp.Create, exp.Command, exp.Alter, exp.Comment, exp.Drop)
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What is known of a statement's parse without its tree: its error (statement-relative),
+    whether it has a tree, and whether that tree may change a catalog (DDL)."""
+
+    error: Finding | None
+    has_tree: bool
+    ddl_like: bool
+
+
+def has_tree(statement: Statement) -> bool:
+    """statement.expression is not None, without parsing a moved statement."""
+    if isinstance(statement, MovedStatement):
+        return statement.has_tree
+    return statement.expression is not None
+
+
+def may_change_catalog(statement: Statement) -> bool:
+    if isinstance(statement, MovedStatement):
+        return statement.ddl_like
+    return isinstance(statement.expression, _DDL)
+
+
 def parse_cached(text: str, dialect: str, lines: LineIndex, cache: StatementCache, path: str = "") -> list[Statement]:
-    """parse_sql, reusing the tree of every statement whose text and start are unchanged."""
+    """parse_sql, reusing the tree of every statement whose text and start are unchanged, and
+    deferring the parse of one that only moved."""
     tokens, token_error = tokenize_cached(text, dialect, path)
     chunks = split_statements(tokens)
     statements: list[Statement] = []
@@ -206,13 +275,21 @@ def parse_cached(text: str, dialect: str, lines: LineIndex, cache: StatementCach
             statements.append(Statement(chunk[0].start, token_error.end, chunk, error=token_error))
             return statements
         start, end = chunk[0].start, chunk[-1].end + 1
-        key = (dialect, start, text[start:end])
+        source = text[start:end]
+        key = (dialect, start, source)
         hit = cache.parsed.get(key)
         if hit is not None:
             statements.append(Statement(start, end, chunk, hit[0], hit[1]))
             continue
+        shape = cache.shapes.get((dialect, source))
+        if shape is not None:
+            statements.append(MovedStatement.create(start, end, chunk, shape, text, dialect, lines))
+            continue
         statement = parse_statement(chunk, text, dialect, lines)
         cache.parsed.put(key, (statement.expression, statement.error))
+        error = statement.error.shifted(-start) if statement.error else None
+        tree = statement.expression
+        cache.shapes.put((dialect, source), Shape(error, tree is not None, isinstance(tree, _DDL)))
         statements.append(statement)
     if token_error is not None:
         statements.append(Statement(token_error.start, token_error.end, [], error=token_error))

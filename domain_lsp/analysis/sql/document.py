@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain_lsp.analysis.sql.cache import CheckKeys, absolute, cache_for, parse_cached, relative
+from domain_lsp.analysis.sql.cache import (
+    CheckKeys,
+    absolute,
+    cache_for,
+    has_tree,
+    may_change_catalog,
+    parse_cached,
+    relative,
+)
 from domain_lsp.analysis.sql.parse import Statement
 from domain_lsp.analysis.sql.resolve import Context, check_statement
 from domain_lsp.analysis.sql.syntax import confirm_syntax
@@ -52,19 +60,23 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
         error = statement.error if verdict is None else verdict.error
         if error is not None:
             findings.append(error)
-        if statement.expression is None or (verdict is not None and not verdict.standalone):
+        if not has_tree(statement) or (verdict is not None and not verdict.standalone):
             continue
         ctx = Context(local, settings.dialect, settings.search_path, text)
         source = statement.text(text)
         key = keys.key(source)
         checked = cache.checked.get(key)
         if checked is None:
-            found = check_statement(statement.expression, ctx)
+            tree = statement.expression
+            assert tree is not None  # has_tree said so
+            found = check_statement(tree, ctx)
             cache.checked.put(key, relative(found, statement.start))
             findings.extend(found)
         else:
             findings.extend(absolute(checked, statement.start))
-        if DdlApplier(local, ctx, path, lines).apply(statement.expression):
-            keys.changed_catalog(source)
+        if may_change_catalog(statement):
+            tree = statement.expression
+            if tree is not None and DdlApplier(local, ctx, path, lines).apply(tree):
+                keys.changed_catalog(source)
     findings.sort(key=lambda f: (f.start, f.end, f.code))
     return SqlAnalysis(text, lines, statements, apply_suppressions(text, findings, lines), local)
