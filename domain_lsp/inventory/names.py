@@ -107,6 +107,13 @@ class ModuleNames:
     def installed_by(self, module: str) -> list[str]:
         return [dist.name for dist in self.environment.providers.get(module, [])]
 
+    def declared_by_distribution(self, distribution: str) -> list[str]:
+        """The module names an uninstalled declared distribution most likely provides (for
+        completion): the well-known one when the names differ, else its own name."""
+        key = normalize(distribution)
+        known = [m for m, dists in KNOWN_MISMATCHES.items() if key in {normalize(d) for d in dists}]
+        return known or [key.replace("-", "_")]
+
     def declared_by(self, module: str) -> list[str]:
         """Declared-but-maybe-uninstalled distributions that could provide `module`."""
         return self._declared_guesses.get(module.lower(), [])

@@ -78,7 +78,7 @@ class PackageContext:
         )
 
     # -- the workspace's own modules -----------------------------------------------------
-    def _modules_in(self, folder: Path) -> frozenset[str]:
+    def modules_in(self, folder: Path) -> frozenset[str]:
         try:
             stamp = folder.stat().st_mtime  # a file added or removed changes its folder's mtime
         except OSError:
@@ -112,7 +112,7 @@ class PackageContext:
                 if folder == self.root or folder == folder.parent or self.root not in folder.parents:
                     break
                 folder = folder.parent
-        if any(top in self._modules_in(folder) for folder in folders):
+        if any(top in self.modules_in(folder) for folder in folders):
             return True
         return top in self._workspace_modules()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from domain_lsp.analysis.python.complete_imports import complete_import
 from domain_lsp.analysis.python.imports import collect_imports, package_findings
 from domain_lsp.config import load_config
 from domain_lsp.findings import Finding, Severity
@@ -244,3 +245,34 @@ def test_nothing_where_the_answer_is_not_certain(api_project: Project) -> None:
         "apilib.brand_new = 1\n"  # assigning creates it
     )
     assert api_findings_of(api_project, text) == []
+
+
+# -- completion of module names ---------------------------------------------------------------
+
+
+def labels(text: str, ctx: PackageContext, path: str = "") -> list[str] | None:
+    completions = complete_import(text, len(text), ctx, path)
+    return None if completions is None else [c.label for c in completions]
+
+
+def test_module_completion_offers_inventory_stdlib_and_workspace_only(tmp_path: Path) -> None:
+    ctx = context(tmp_path, deny={"requests": "use httpx"})
+    offered = labels("import ", ctx)
+    assert offered is not None
+    assert {"httpx", "yaml", "sklearn", "psycopg", "json", "os", "src", "scripts"} <= set(offered)
+    assert "requests" not in offered  # installed but denied
+    assert "attr" not in offered  # installed but not declared
+    assert "_yaml" not in offered  # private unless asked for
+    assert labels("import os, ht", ctx) == ["httpx"]
+    assert labels("from sk", ctx) == ["sklearn"]
+    completions = complete_import("x = 1\nfrom js", len("x = 1\nfrom js"), ctx)
+    assert completions is not None and [c.label for c in completions] == ["json"]
+    assert (completions[0].start, completions[0].end) == (len("x = 1\nfrom "), len("x = 1\nfrom js"))
+
+
+def test_module_completion_lists_submodules_and_stays_out_of_other_code(tmp_path: Path) -> None:
+    ctx = context(tmp_path)
+    (tmp_path / "src" / "ourapp" / "jobs.py").write_text("", encoding="utf-8")
+    assert labels("from ourapp.", ctx) == ["jobs"]
+    assert labels("x = imp", ctx) is None
+    assert labels("from httpx import ", ctx) is None
