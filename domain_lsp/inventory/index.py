@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 3.0
 UNKNOWN_RETRY_SECONDS = 60.0
-"""After a failed request, that name is not asked again for this long (offline stays fast)."""
+"""After a failed request the index is not asked again for this long: offline, or behind a
+firewall that drops packets, costs one timeout a minute, not one per import."""
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 
 
@@ -32,7 +33,7 @@ class PackageIndex:
         self.url = url.rstrip("/") + "/"
         self.timeout = timeout
         self._answers: dict[str, IndexAnswer] = {}
-        self._failed: dict[str, float] = {}
+        self._down_since: float | None = None
         self._lock = threading.Lock()
 
     def lookup(self, distribution: str) -> IndexAnswer | None:
@@ -41,14 +42,14 @@ class PackageIndex:
         with self._lock:
             if key in self._answers:
                 return self._answers[key]
-            failed = self._failed.get(key)
-            if failed is not None and time.monotonic() - failed < UNKNOWN_RETRY_SECONDS:
+            if self._down_since is not None and time.monotonic() - self._down_since < UNKNOWN_RETRY_SECONDS:
                 return None
         answer = self._ask(key)
         with self._lock:
             if answer is None:
-                self._failed[key] = time.monotonic()
+                self._down_since = time.monotonic()
             else:
+                self._down_since = None
                 self._answers[key] = answer
         return answer
 

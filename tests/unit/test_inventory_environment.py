@@ -7,6 +7,7 @@ import dataclasses
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,4 +80,6 @@ def test_an_unreachable_index_answers_unknown() -> None:
         port = sock.getsockname()[1]
     index = PackageIndex(f"http://127.0.0.1:{port}/simple/", timeout=1.0)
     assert index.lookup("httpx") is None
-    assert index.lookup("httpx") is None  # not asked again right away
+    before = time.monotonic()
+    assert index.lookup("another-name") is None  # the index is down: not asked again for a while
+    assert index._down_since is not None and index._down_since <= before
