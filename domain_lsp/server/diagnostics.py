@@ -105,6 +105,18 @@ class Publisher:
             self.schedule(uri, delay=0)
 
 
+def pull_result_id(ls: DomainLanguageServer, uri: str) -> str:
+    """Equal only when the client's copy is current: same catalog generation, same text (the
+    version alone restarts at 1 when a document is closed and opened again) and the same
+    unreviewed suggestion blocks (marking one reviewed changes the messages)."""
+    document = ls.workspace.text_documents.get(uri)
+    if document is None:
+        return f"{ls.state.generation}:closed"
+    blocks = tuple((b.id, b.start, b.end) for b in ls.suggestions.blocks(uri))
+    state = hash((document.source, blocks)) & 0xFFFFFFFF  # a str caches its hash: cheap to repeat
+    return f"{ls.state.generation}:{document.version}:{state:08x}"
+
+
 def register(server: DomainLanguageServer) -> None:
     publisher = Publisher(server)
     server.publisher = publisher
@@ -127,9 +139,9 @@ def register(server: DomainLanguageServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: DomainLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-        if ls.state.is_schema_input(ls.path_of(params.text_document.uri)):
-            ls.state.forget_projects()
-            publisher.republish_all()
+        path = ls.path_of(params.text_document.uri)
+        if ls.state.is_schema_input(path):
+            ls.state.files_changed([path], [])
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: DomainLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -148,9 +160,7 @@ def register(server: DomainLanguageServer) -> None:
     )
     async def pull(ls: DomainLanguageServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
-        document = ls.workspace.text_documents.get(uri)
-        # Same document version and same catalog generation: the client's copy is current.
-        result_id = f"{ls.state.generation}:{document.version if document else ''}"
+        result_id = pull_result_id(ls, uri)
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         items = await diagnostics_for(ls, uri)

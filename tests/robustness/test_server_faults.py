@@ -110,3 +110,22 @@ def test_diagnostics_never_go_back_to_an_older_version(driver: Driver) -> None:
     assert versions == sorted(versions), versions
     assert versions[-1] == version
     assert [(d.code, d.range.start.line) for d in final] == [("unknown-column", 0)]
+
+
+def test_a_reopened_document_never_keeps_the_diagnostics_of_its_old_text(driver: Driver) -> None:
+    # A client that pulls sends the result id it holds; a document closed and opened again starts
+    # at version 1 again, so the version alone cannot say the client's copy is current.
+    uri = (driver.root / "reopened.sql").as_uri()
+    identifier = types.TextDocumentIdentifier(uri)
+    driver.open(uri, "SELECT nope FROM sales.orders", "sql")
+    first = driver.request(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DocumentDiagnosticParams(identifier))
+    driver.close(uri)
+    driver.open(uri, "SELECT order_id FROM sales.orders", "sql")
+    params = types.DocumentDiagnosticParams(identifier, previous_result_id=first.result_id)
+    second = driver.request(types.TEXT_DOCUMENT_DIAGNOSTIC, params)
+    assert isinstance(second, types.RelatedFullDocumentDiagnosticReport), second
+    assert list(second.items) == []
+    # Asked again about the same text, the answer is "unchanged".
+    params = types.DocumentDiagnosticParams(identifier, previous_result_id=second.result_id)
+    third = driver.request(types.TEXT_DOCUMENT_DIAGNOSTIC, params)
+    assert isinstance(third, types.RelatedUnchangedDocumentDiagnosticReport)
