@@ -34,8 +34,10 @@ class Project:
     _apis: ApiChecker | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, config: Config) -> Project:
-        return cls(config, load_catalog(config), PackageContext.load(config))
+    def load(cls, config: Config, refresh: bool = False, allow_stale: bool = False) -> Project:
+        """`refresh` re-reads every source; `allow_stale` takes the on-disk copy even when a live
+        source is due (a starting server shows it at once and refreshes in the background)."""
+        return cls(config, load_catalog(config, allow_stale=allow_stale, refresh=refresh), PackageContext.load(config))
 
     def package_context(self) -> PackageContext:
         if self.packages is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,10 @@ def catalog_summary(project: Project) -> dict[str, Any]:
 
 def register(server: DomainLanguageServer) -> None:
     @server.command(RELOAD_CATALOG)
-    def reload_catalog(ls: DomainLanguageServer, *args: Any) -> None:
-        ls.state.forget_projects()
-        ls.republish()
+    async def reload_catalog(ls: DomainLanguageServer, *args: Any) -> None:
+        """Re-read config and every source; answers once the new catalogs are in use."""
+        loads = ls.state.reload(refresh=True)
+        await asyncio.gather(*(asyncio.shield(load) for load in loads), return_exceptions=True)
 
     @server.command(CATALOG_SUMMARY)
     async def show_catalog_summary(ls: DomainLanguageServer, *args: Any) -> dict[str, Any]:

@@ -31,7 +31,9 @@ SQL_LANGUAGE_IDS = frozenset(
 class DomainLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("domain-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        self.state = ServerState(self.report_config_error)
+        from domain_lsp.server.freshness import progress_reporter
+
+        self.state = ServerState(self.report_config_error, on_reloaded=self.republish, on_load=progress_reporter(self))
         self.suggestions = SuggestionTracker()
         self.publisher: Publisher | None = None
 
@@ -108,6 +110,7 @@ def create_server() -> DomainLanguageServer:
         commands,
         completion,
         diagnostics,
+        freshness,
         hover,
         navigation,
         snippets,
@@ -137,6 +140,7 @@ def create_server() -> DomainLanguageServer:
     commands.register(server)
     code_lens.register(server)
     snippets.register(server)
+    freshness.register(server)
     return server
 
 

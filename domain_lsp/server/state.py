@@ -5,6 +5,8 @@ and the latest analysis of each open document (computed once per document versio
 from __future__ import annotations
 
 import asyncio
+import fnmatch
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from pathlib import Path
 from domain_lsp.analysis.python.document import PythonAnalysis
 from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.analysis.sql.document import SqlAnalysis
+from domain_lsp.catalog.load import catalog_is_stale, stale_sources
 from domain_lsp.config import Config, ConfigError, find_config, load_config
 from domain_lsp.findings import Finding
 from domain_lsp.project import Project
@@ -59,14 +62,46 @@ class DocumentAnalysis:
         return self.python.region_at(offset) if self.python is not None else None
 
 
+INVENTORY_NAMES = ("pyproject.toml", "uv.lock", "poetry.lock", "Pipfile.lock")
+CONFIG_NAMES = ("domain-lsp.toml", "pyproject.toml")
+
+
+def is_inventory_file(path: Path) -> bool:
+    name = path.name
+    return (
+        name in INVENTORY_NAMES
+        or (name.startswith("requirements") and name.endswith(".txt"))
+        or (name.startswith("pylock") and name.endswith(".toml"))
+    )
+
+
+@dataclass
+class _Slot:
+    """One config's project: the one requests use, and the one being loaded to replace it."""
+
+    path: Path
+    """A file governed by the config, to find and re-read the config with."""
+    current: Project | None = None
+    loading: asyncio.Future[Project] | None = None
+
+
 class ServerState:
-    def __init__(self, on_config_error: Callable[[ConfigError], None]) -> None:
+    def __init__(
+        self,
+        on_config_error: Callable[[ConfigError], None],
+        on_reloaded: Callable[[], None] = lambda: None,
+        on_load: Callable[[], Callable[[str], None]] | None = None,
+    ) -> None:
         self.root: Path | None = None
         self.config_path: Path | None = None
         """An explicit config file from initializationOptions."""
-        self._projects: dict[Path, asyncio.Future[Project]] = {}
+        self._projects: dict[Path, _Slot] = {}
         self._analyses: dict[str, DocumentAnalysis] = {}
         self._on_config_error = on_config_error
+        self._on_reloaded = on_reloaded
+        """Called after a background reload replaced a project: documents need re-checking."""
+        self._on_load = on_load
+        """Called when a load starts; returns what to call with a summary when it ends."""
         self.config_errors: dict[Path, ConfigError] = {}
         self._config_files: dict[Path, Path | None] = {}
         self.generation = 0
@@ -95,34 +130,121 @@ class ServerState:
         return self._config_files[folder]
 
     async def project_for(self, path: Path) -> Project:
+        """The project governing `path`. While a reload runs, requests get the previous project:
+        loading never blocks them (except the very first load)."""
         config_file = self._find_config(path)
         key = config_file or self.root or path.parent
-        future = self._projects.get(key)
-        if future is None or future.cancelled() or (future.done() and future.exception() is not None):
-            _, config = self._config(path)
-            future = asyncio.get_running_loop().run_in_executor(None, Project.load, config)
-            self._projects[key] = future
+        slot = self._projects.get(key)
+        if slot is None:
+            slot = self._projects[key] = _Slot(path)
+            self._start_load(slot, allow_stale=True)
+        if slot.current is not None:
+            return slot.current
+        if slot.loading is None:
+            self._start_load(slot)
+        assert slot.loading is not None
         # Shielded: a cancelled request (a debounced publish superseded by the next edit) must
         # not cancel the load that every other request is waiting for.
-        return await asyncio.shield(future)
+        return await asyncio.shield(slot.loading)
+
+    def _start_load(self, slot: _Slot, refresh: bool = False, allow_stale: bool = False) -> None:
+        _, config = self._config(slot.path)
+        done = self._on_load() if self._on_load is not None else None
+        future = asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(Project.load, config, refresh=refresh, allow_stale=allow_stale)
+        )
+        slot.loading = future
+
+        def loaded(result: asyncio.Future[Project]) -> None:
+            if result is not slot.loading:
+                return  # a newer load replaced this one
+            slot.loading = None
+            if result.cancelled() or result.exception() is not None:
+                if not result.cancelled():
+                    log.error("loading the catalog failed: %s", result.exception())
+                if done is not None:
+                    done("catalog load failed; see the server log")
+                return
+            project = result.result()
+            replaced = slot.current is not None
+            slot.current = project
+            if done is not None:
+                done(f"{len(project.catalog)} tables")
+            if replaced:
+                self._analyses.clear()
+                self.generation += 1
+                self._on_reloaded()
+            if allow_stale and catalog_is_stale(project.loaded):
+                self._start_load(slot)  # shown from the cache at once; now read what changed
+
+        future.add_done_callback(loaded)
+
+    def reload(self, refresh: bool = False) -> list[asyncio.Future[Project]]:
+        """Reload every project in the background (requests use the old ones meanwhile); the
+        loads, for a caller that wants to wait for them."""
+        self._config_files.clear()
+        loads = []
+        for slot in self._projects.values():
+            self._start_load(slot, refresh=refresh)
+            assert slot.loading is not None
+            loads.append(slot.loading)
+        return loads
 
     def forget_projects(self) -> None:
-        """Drop every loaded project so the next request reloads config and catalog."""
+        """Drop every project (the config changed): the next request loads afresh."""
         self._projects.clear()
         self._analyses.clear()
         self._config_files.clear()
         self.generation += 1
 
+    def loaded_projects(self) -> list[Project]:
+        return [slot.current for slot in self._projects.values() if slot.current is not None]
+
+    def refresh_stale(self) -> bool:
+        """Reload the projects whose sources changed on disk or whose live sources are due."""
+        started = False
+        for slot in self._projects.values():
+            if slot.current is not None and slot.loading is None and catalog_is_stale(slot.current.loaded):
+                self._start_load(slot)
+                started = True
+        return started
+
+    def files_changed(self, paths: list[Path], created_or_deleted: list[Path]) -> None:
+        """Files changed on disk (didChangeWatchedFiles or a save): reload what they feed."""
+        if any(p.name == "domain-lsp.toml" or self._is_config(p) for p in paths):
+            self.forget_projects()
+            self._on_reloaded()
+            return
+        for slot in self._projects.values():
+            project = slot.current
+            if project is None:
+                continue
+            if (
+                stale_sources(project.loaded, paths)
+                or any(is_inventory_file(p) for p in paths)
+                or any(self._could_be_schema(project.config, p) for p in created_or_deleted)
+            ):
+                self._start_load(slot)
+
+    def _is_config(self, path: Path) -> bool:
+        return path.name == "pyproject.toml" and find_config(path) == path
+
+    @staticmethod
+    def _could_be_schema(config: Config, path: Path) -> bool:
+        """A new or deleted file that the schema globs (or discovery) would read."""
+        if config.sql.schemas is None:
+            return path.suffix.lower() == ".sql"
+        try:
+            relative = path.resolve().relative_to(config.root)
+        except ValueError:
+            return False
+        return any(fnmatch.fnmatch(relative.as_posix(), pattern) for pattern in config.sql.schemas)
+
     def is_schema_input(self, path: Path) -> bool:
-        """Saving this file should reload the catalog: a config file or a schema source."""
-        if path.name in ("domain-lsp.toml", "pyproject.toml"):
+        """Saving this file should reload the catalog: a config, schema or inventory file."""
+        if path.name in CONFIG_NAMES or is_inventory_file(path):
             return True
-        for future in self._projects.values():
-            if future.done() and not future.cancelled() and future.exception() is None:
-                project = future.result()
-                if any(report.path.resolve() == path.resolve() for report in project.loaded.sources):
-                    return True
-        return False
+        return any(stale_sources(p.loaded, [path]) for p in self.loaded_projects())
 
     # -- documents ----------------------------------------------------------------------
     async def analyze(self, uri: str, path: Path, text: str, version: int | None, language: str) -> DocumentAnalysis:

@@ -29,15 +29,21 @@ def _code_lens_refresh(client: LanguageClient, params: None) -> None:
     client.code_lens_refreshes += 1  # type: ignore[attr-defined]
 
 
+def _register_capability(client: LanguageClient, params: types.RegistrationParams) -> None:
+    client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+
 def make_client() -> LanguageClient:
     """pytest-lsp's client, also remembering which document version each push was for."""
     client = LanguageClient(converter_factory=default_converter)
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_diagnostics
     features[types.WORKSPACE_CODE_LENS_REFRESH] = _code_lens_refresh
+    features[types.CLIENT_REGISTER_CAPABILITY] = _register_capability
     register_lsp_features(client, features)
     client.published_versions = {}  # type: ignore[attr-defined]
     client.code_lens_refreshes = 0  # type: ignore[attr-defined]
+    client.registrations = []  # type: ignore[attr-defined]
     return client
 
 
