@@ -114,7 +114,7 @@ def pull_result_id(ls: DomainLanguageServer, uri: str) -> str:
         return f"{ls.state.generation}:closed"
     blocks = tuple((b.id, b.start, b.end) for b in ls.suggestions.blocks(uri))
     state = hash((document.source, blocks)) & 0xFFFFFFFF  # a str caches its hash: cheap to repeat
-    return f"{ls.state.generation}:{document.version}"
+    return f"{ls.state.generation}:{document.version}:{state:08x}"
 
 
 def register(server: DomainLanguageServer) -> None:
