@@ -196,6 +196,9 @@ class ProtocolMachine(RuleBasedStateMachine):
         """Open documents in the order they were opened (draws must not depend on URIs: they are
         fresh per example so one server serves all examples)."""
         self.driver = self.session.driver
+        self.held: dict[str, tuple[str | None, list[types.Diagnostic]]] = {}
+        """Per URI, the last pulled result id and diagnostics (kept across close and reopen)."""
+        self.closed: list[Doc] = []
 
     # -- rules -------------------------------------------------------------------------------
     @rule(kind=st.sampled_from(LANGUAGES), text=TEXT)
@@ -231,8 +234,20 @@ class ProtocolMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def close_document(self, data: st.DataObject) -> None:
         uri = data.draw(st.sampled_from(list(self.docs)), label="doc")
-        del self.docs[uri]
+        self.closed.append(self.docs.pop(uri))
         self.driver.close(uri)
+
+    @precondition(lambda self: self.closed)
+    @rule(data=st.data(), text=TEXT)
+    def reopen_document(self, data: st.DataObject, text: str) -> None:
+        """The same URI again, at version 1 again, maybe with other text (changed on disk)."""
+        doc = data.draw(st.sampled_from(self.closed), label="closed doc")
+        self.closed.remove(doc)
+        doc.text = data.draw(st.sampled_from([doc.text, text]), label="reopened text")
+        doc.version = 1
+        self.docs[doc.uri] = doc
+        self.driver.open(doc.uri, doc.text, doc.language)
+        self.check_diagnostics(doc)
 
     @precondition(lambda self: self.docs)
     @rule(data=st.data(), kind=st.sampled_from(REQUESTS))
@@ -279,7 +294,17 @@ class ProtocolMachine(RuleBasedStateMachine):
     def check_diagnostics(self, doc: Doc) -> None:
         """The server's diagnostics for the latest version equal those of the client's text."""
         if self.driver.profile == "neovim":
-            diagnostics = self.driver.pull(doc.uri)
+            # As Neovim does: send the result id held, keep the held items when "unchanged".
+            previous_id, held = self.held.get(doc.uri, (None, []))
+            params = types.DocumentDiagnosticParams(
+                types.TextDocumentIdentifier(doc.uri), previous_result_id=previous_id
+            )
+            report = self.driver.request(types.TEXT_DOCUMENT_DIAGNOSTIC, params)
+            if isinstance(report, types.RelatedUnchangedDocumentDiagnosticReport):
+                diagnostics = held
+            else:
+                diagnostics = list(report.items)
+            self.held[doc.uri] = (report.result_id, diagnostics)
         else:
             diagnostics = self.driver.pushed(doc.uri, doc.version)
         got = {
