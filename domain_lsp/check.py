@@ -141,6 +141,8 @@ class Checker:
                 for glob in missing
             ]
             files.append(CheckedFile(config.path, LineIndex(text), policy.apply(findings)))
+        for path, findings in project.inventory_problems().items():
+            files.append(CheckedFile(path, LineIndex(read_text(path)[0]), policy.apply(findings)))
         return [file for file in files if file.findings]
 
 

@@ -5,6 +5,7 @@ and the latest analysis of each open document (computed once per document versio
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fnmatch
 import functools
 import logging
@@ -17,7 +18,9 @@ from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.analysis.sql.document import SqlAnalysis
 from domain_lsp.catalog.load import catalog_is_stale, stale_sources
 from domain_lsp.config import Config, ConfigError, find_config, load_config
-from domain_lsp.findings import Finding
+from domain_lsp.findings import RULES, Finding, Severity
+from domain_lsp.policy import DEFAULT as DEFAULT_POLICY
+from domain_lsp.policy import Policy
 from domain_lsp.project import Project
 from domain_lsp.text import LineIndex
 
@@ -36,14 +39,23 @@ class DocumentAnalysis:
     sql: SqlAnalysis | None = None
     python: PythonAnalysis | None = None
     problems: list[Finding] = field(default_factory=list)
-    """Why the document was not analysed (too large, the analysis failed)."""
+    """Findings of a document that is neither SQL nor Python (an inventory file), or why the
+    document was not analysed (too large, the analysis failed)."""
+    policy: Policy = DEFAULT_POLICY
     _lines: LineIndex | None = field(default=None, repr=False)
+    _findings: list[Finding] | None = field(default=None, repr=False)
 
     @property
     def findings(self) -> list[Finding]:
-        if self.sql is not None:
-            return self.sql.findings
-        return self.python.findings if self.python is not None else self.problems
+        """What to report: the analysis' findings through the project's [diagnostics] policy
+        (the same filter the CLI applies)."""
+        if self._findings is None:
+            if self.sql is not None:
+                raw = self.sql.findings
+            else:
+                raw = self.python.findings if self.python is not None else self.problems
+            self._findings = self.policy.apply(raw)
+        return self._findings
 
     @property
     def lines(self) -> LineIndex:
@@ -106,6 +118,9 @@ class ServerState:
         self._config_files: dict[Path, Path | None] = {}
         self.generation = 0
         """Bumped whenever config or catalog reloads; part of pull-diagnostic result ids."""
+        self._policies: dict[int, tuple[Project, Policy]] = {}
+        self.severity_overrides: dict[str, Severity] = {}
+        self.ignored_codes: frozenset[str] = frozenset()
 
     # -- projects -----------------------------------------------------------------------
     def _config(self, path: Path) -> tuple[Path, Config]:
@@ -197,6 +212,34 @@ class ServerState:
         self._config_files.clear()
         self.generation += 1
 
+    def policy_for(self, project: Project) -> Policy:
+        """The project's [diagnostics] settings, with the editor's severity overrides on top."""
+        cached = self._policies.get(id(project))
+        if cached is None or cached[0] is not project:
+            base = Policy.build(project.config.diagnostics)
+            severity = {**base.severity, **self.severity_overrides}
+            ignore = base.ignore | self.ignored_codes
+            cached = self._policies[id(project)] = (
+                project,
+                dataclasses.replace(base, severity=severity, ignore=ignore),
+            )
+        return cached[1]
+
+    def set_editor_severity(self, overrides: dict[str, str]) -> None:
+        """`initializationOptions.severity`: {code: "error"|"warning"|"information"|"hint"|"off"}."""
+        self.severity_overrides = {}
+        self.ignored_codes = frozenset()
+        ignored = set()
+        for code, level in overrides.items():
+            if code not in RULES or not isinstance(level, str):
+                continue
+            if level.lower() == "off":
+                ignored.add(code)
+            elif level.upper() in Severity.__members__:
+                self.severity_overrides[code] = Severity[level.upper()]
+        self.ignored_codes = frozenset(ignored)
+        self._policies.clear()
+
     def loaded_projects(self) -> list[Project]:
         return [slot.current for slot in self._projects.values() if slot.current is not None]
 
@@ -258,8 +301,11 @@ class ServerState:
     async def analyze_text(self, path: Path, text: str, language: str, version: int | None = None) -> DocumentAnalysis:
         """Analyse a text as a document of `language` ("sql", "python"); nothing is cached."""
         project = await self.project_for(path)
+        policy = self.policy_for(project)
         if language not in ("sql", "python"):
-            return DocumentAnalysis(version, text)
+            # An inventory file (requirements.txt, uv.lock, ...) has findings of its own.
+            problems = project.analyze(path, text) if is_inventory_file(path) else []
+            return DocumentAnalysis(version, text, problems=problems, policy=policy)
         if len(text) > LIVE_MAX_CHARS:
             message = (
                 f"{len(text) / 1e6:.1f} million characters: too large to analyse while editing "
@@ -268,8 +314,8 @@ class ServerState:
             return DocumentAnalysis(version, text, problems=[Finding("file-error", message, 0, 0)])
         try:
             if language == "sql":
-                return DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)))
-            return DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)))
+                return DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)), policy=policy)
+            return DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)), policy=policy)
         except Exception as exc:  # one document's crash must not take the server's answers with it
             log.exception("analysis of %s failed", path)
             message = f"internal error, not analysed ({type(exc).__name__}: {exc}); please report it"
