@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from domain_lsp.analysis.python.complete_imports import complete_import
 from domain_lsp.analysis.sql.complete import Completion, complete_sql, replace_range
 
 if TYPE_CHECKING:
+    from domain_lsp.project import Project
+    from domain_lsp.server.positions import Positions
     from domain_lsp.server.server import DomainLanguageServer
 
 _KINDS = {
@@ -39,6 +42,25 @@ def to_item(completion: Completion, replace: types.Range) -> types.CompletionIte
     )
 
 
+def _module_items(
+    text: str, offset: int, project: Project, path: str, positions: Positions
+) -> types.CompletionList | None:
+    """Module names after `import` / `from`: the inventory, the stdlib and the workspace."""
+    modules = complete_import(text, offset, project.package_context(), path)
+    if modules is None:
+        return None
+    items = [
+        types.CompletionItem(
+            label=m.label,
+            kind=types.CompletionItemKind.Module,
+            detail=m.detail,
+            text_edit=types.TextEdit(range=positions.range(m.start, m.end), new_text=m.label),
+        )
+        for m in modules
+    ]
+    return types.CompletionList(is_incomplete=True, items=items)
+
+
 def register(server: DomainLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
@@ -53,9 +75,11 @@ def register(server: DomainLanguageServer) -> None:
         offset = positions.offset(params.position)
         region = analysis.region_at(offset)
         sql_offset = region.to_sql(offset) if region is not None else None
+        project = await ls.state.project_for(ls.path_of(uri))
+        if analysis.python is not None and (region is None or sql_offset is None):
+            return _module_items(analysis.text, offset, project, str(ls.path_of(uri)), positions)
         if region is None or sql_offset is None:
             return None
-        project = await ls.state.project_for(ls.path_of(uri))
         sql_text = region.analysis.text
         items = complete_sql(sql_text, sql_offset, project.catalog, project.config.sql)
         start, end = replace_range(sql_text, sql_offset, project.config.sql.dialect)

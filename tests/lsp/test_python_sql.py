@@ -44,3 +44,18 @@ async def test_completion_and_hover_inside_a_python_string(session: Session) -> 
     assert hover.range == types.Range(
         start=types.Position(line=1, character=20), end=types.Position(line=1, character=26)
     )
+
+
+async def test_module_names_complete_after_import(session: Session) -> None:
+    uri = session.open("pipelines/imports.py", "import js\nfrom coll\n", language="python")
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=9)
+        )
+    )
+    assert isinstance(result, types.CompletionList)
+    assert "json" in {item.label for item in result.items}  # the stdlib
+    item = next(i for i in result.items if i.label == "json")
+    assert item.kind == types.CompletionItemKind.Module
+    assert isinstance(item.text_edit, types.TextEdit)
+    assert item.text_edit.range.start == types.Position(line=0, character=7)
