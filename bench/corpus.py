@@ -88,8 +88,8 @@ def write_ddl(path: Path, tables: int) -> Path:
     return path
 
 
-def _col(rng: random.Random) -> str:
-    return rng.choice(COLUMNS)[0]
+def _col(rng: random.Random, besides: str = "") -> str:
+    return rng.choice([name for name, _ in COLUMNS if name != besides])
 
 
 def statement(rng: random.Random, n: int) -> str:
@@ -109,7 +109,8 @@ def statement(rng: random.Random, n: int) -> str:
             f"SELECT r.customer_id, sum(r.amount) FROM recent AS r GROUP BY r.customer_id"
         )
     if kind == 3:
-        return f"UPDATE {a.qualified} SET status = 'closed', {_col(rng)} = NULL WHERE id = {n}"
+        # PostgreSQL rejects a column assigned twice: the second target is never `status`.
+        return f"UPDATE {a.qualified} SET status = 'closed', {_col(rng, 'status')} = NULL WHERE id = {n}"
     if kind == 4:
         return (
             f"INSERT INTO {a.qualified} (id, customer_id, status) "
