@@ -137,7 +137,6 @@ def test_malformed_inventory_files_do_not_stop_the_check(workspace: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(strict=False, reason="inventory-error reporting in `check` is being merged (inventory helper)")
 def test_malformed_inventory_files_are_named(workspace: Path) -> None:
     write_bad_inventory(workspace)
     result = check(workspace)
