@@ -10,6 +10,7 @@ import fnmatch
 import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,8 @@ class ServerState:
         self.generation = 0
         """Bumped whenever config or catalog reloads; part of pull-diagnostic result ids."""
         self._policies: dict[int, tuple[Project, Policy]] = {}
+        self._pending: dict[str, tuple[int | None, str, asyncio.Future[DocumentAnalysis]]] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="domain-lsp-analysis")
         self.severity_overrides: dict[str, Severity] = {}
         self.ignored_codes: frozenset[str] = frozenset()
 
@@ -294,35 +297,56 @@ class ServerState:
         cached = self._analyses.get(uri)
         if cached is not None and cached.version == version and cached.text == text:
             return cached
-        result = await self.analyze_text(path, text, language, version)
+        pending = self._pending.get(uri)
+        if pending is None or pending[0] != version or pending[1] != text:
+            future = asyncio.ensure_future(self.analyze_text(path, text, language, version))
+            pending = self._pending[uri] = (version, text, future)
+        # Shared by every request for this version; shielded so one cancelled request does not
+        # cancel the analysis the others wait for.
+        result = await asyncio.shield(pending[2])
+        if self._pending.get(uri) is pending:
+            del self._pending[uri]
         self._analyses[uri] = result
         return result
 
     async def analyze_text(self, path: Path, text: str, language: str, version: int | None = None) -> DocumentAnalysis:
-        """Analyse a text as a document of `language` ("sql", "python"); nothing is cached."""
+        """Analyse a text as a document of `language` ("sql", "python"); nothing is cached.
+
+        The work runs on one analysis thread, so a slow analysis (jedi reading a large library
+        the first time) never stalls the event loop: cancellations and other requests go on."""
         project = await self.project_for(path)
         policy = self.policy_for(project)
-        if language not in ("sql", "python"):
-            # An inventory file (requirements.txt, uv.lock, ...) has findings of its own.
-            problems = project.analyze(path, text) if is_inventory_file(path) else []
-            return DocumentAnalysis(version, text, problems=problems, policy=policy)
-        if len(text) > LIVE_MAX_CHARS:
-            message = (
-                f"{len(text) / 1e6:.1f} million characters: too large to analyse while editing "
-                f"(limit {LIVE_MAX_CHARS / 1e6:g} million); `domain-lsp check` checks it"
-            )
-            return DocumentAnalysis(version, text, problems=[Finding("file-error", message, 0, 0)])
-        try:
-            if language == "sql":
-                return DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)), policy=policy)
-            return DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)), policy=policy)
-        except Exception as exc:  # one document's crash must not take the server's answers with it
-            log.exception("analysis of %s failed", path)
-            message = f"internal error, not analysed ({type(exc).__name__}: {exc}); please report it"
-            return DocumentAnalysis(version, text, problems=[Finding("file-error", message, 0, 0)])
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, functools.partial(_analyze, project, policy, path, text, language, version)
+        )
 
     def cached(self, uri: str) -> DocumentAnalysis | None:
         return self._analyses.get(uri)
 
     def close(self, uri: str) -> None:
         self._analyses.pop(uri, None)
+        self._pending.pop(uri, None)
+
+
+def _analyze(
+    project: Project, policy: Policy, path: Path, text: str, language: str, version: int | None
+) -> DocumentAnalysis:
+    if language not in ("sql", "python"):
+        # An inventory file (requirements.txt, uv.lock, ...) has findings of its own.
+        problems = project.analyze(path, text) if is_inventory_file(path) else []
+        return DocumentAnalysis(version, text, problems=problems, policy=policy)
+    if len(text) > LIVE_MAX_CHARS:
+        message = (
+            f"{len(text) / 1e6:.1f} million characters: too large to analyse while editing "
+            f"(limit {LIVE_MAX_CHARS / 1e6:g} million); `domain-lsp check` checks it"
+        )
+        return DocumentAnalysis(version, text, problems=[Finding("file-error", message, 0, 0)])
+    try:
+        if language == "sql":
+            return DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)), policy=policy)
+        return DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)), policy=policy)
+    except Exception as exc:  # one document's crash must not take the server's answers with it
+        log.exception("analysis of %s failed", path)
+        message = f"internal error, not analysed ({type(exc).__name__}: {exc}); please report it"
+        return DocumentAnalysis(version, text, problems=[Finding("file-error", message, 0, 0)])
