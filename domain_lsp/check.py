@@ -69,8 +69,10 @@ class Checker:
         cwd: Path | None = None,
         select: tuple[str, ...] | None = None,
         ignore: tuple[str, ...] = (),
+        trusted: bool = True,
     ) -> None:
         self.fixed_config = load_config(config_path) if config_path is not None else None
+        self.trusted = trusted
         self.cwd = (cwd or Path.cwd()).resolve()
         self.select = select
         self.ignore = ignore
@@ -108,7 +110,7 @@ class Checker:
                 config = load_config(config_file)
             else:
                 config = Config(root=key)
-            project = self.projects[key] = Project.load(config)
+            project = self.projects[key] = Project.load(config, trusted=self.trusted)
             self.policies[key] = Policy.build(config.diagnostics, self.select, self.ignore)
         return project
 
@@ -201,6 +203,7 @@ def run_check(
     shard: tuple[int, int] | None = None,
     diff: str | None = None,
     cwd: Path | None = None,
+    trusted: bool = True,
 ) -> CheckRun:
     """Raises ConfigError for an invalid config file and DiffError when `diff` cannot be
     resolved; everything else becomes a finding.
@@ -217,7 +220,7 @@ def run_check(
     changed = changed_lines(diff, cwd) if diff is not None else None
     if changed is not None:  # an unchanged file cannot have a finding on a changed line
         files = [item for item in files if item[0].resolve() in changed]
-    checker = Checker(config_path, cwd, select, ignore)
+    checker = Checker(config_path, cwd, select, ignore, trusted)
     results = run_batches(checker, files, jobs)
     checked = [file for file, _ in results]
     # This process has loaded every project used (pool.run_batches warms them before forking).

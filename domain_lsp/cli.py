@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", "-j", type=int, metavar="N", help="check in N processes (default: by CPUs and files; 1: no workers)"
     )
     check.add_argument("--shard", metavar="I/N", help="check only the I-th of N stable parts of the files (CI matrix)")
+    check.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="untrusted mode: never run the workspace's Python interpreter (no installed-package checks)",
+    )
 
     catalog = commands.add_parser(
         "catalog",
@@ -113,6 +118,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             shard=shard,
             diff=args.diff,
+            trusted=not args.no_probe,
         )
     except ConfigError as error:
         print(f"domain-lsp: config error: {error}", file=sys.stderr)

@@ -38,11 +38,13 @@ def worker_count(jobs: int | None, files: int) -> int:
     return max(1, min(jobs, files))
 
 
-def _start(config_path: Path | None, cwd: Path, select: tuple[str, ...] | None, ignore: tuple[str, ...]) -> None:
+def _start(
+    config_path: Path | None, cwd: Path, select: tuple[str, ...] | None, ignore: tuple[str, ...], trusted: bool
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     global _checker
     if _checker is None:  # a forked worker has the parent's, warm
-        _checker = Checker(config_path, cwd, select, ignore)
+        _checker = Checker(config_path, cwd, select, ignore, trusted)
 
 
 def _work(files: list[tuple[Path, Path]]) -> list[Checked] | tuple[Path, str, str, int | None]:
@@ -79,7 +81,10 @@ def run_batches(checker: Checker, files: list[tuple[Path, Path]], jobs: int | No
     global _checker
     _checker = checker
     pool = ProcessPoolExecutor(
-        workers, context, initializer=_start, initargs=(config_path, checker.cwd, checker.select, checker.ignore)
+        workers,
+        context,
+        initializer=_start,
+        initargs=(config_path, checker.cwd, checker.select, checker.ignore, checker.trusted),
     )
     try:
         results = list(pool.map(_work, [[files[i] for i in batch] for batch in batches]))

@@ -31,17 +31,20 @@ class Project:
     packages: PackageContext | None = None
     """The package inventory and environment, read once with the catalog (off the server's
     event loop), then kept for every Python file."""
+    trusted: bool = True
     _apis: ApiChecker | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, config: Config, refresh: bool = False, allow_stale: bool = False) -> Project:
+    def load(cls, config: Config, refresh: bool = False, allow_stale: bool = False, trusted: bool = True) -> Project:
         """`refresh` re-reads every source; `allow_stale` takes the on-disk copy even when a live
-        source is due (a starting server shows it at once and refreshes in the background)."""
-        return cls(config, load_catalog(config, allow_stale=allow_stale, refresh=refresh), PackageContext.load(config))
+        source is due (a starting server shows it at once and refreshes in the background);
+        `trusted` False never runs the workspace's interpreter (see PackageContext.load)."""
+        catalog = load_catalog(config, allow_stale=allow_stale, refresh=refresh)
+        return cls(config, catalog, PackageContext.load(config, trusted=trusted), trusted=trusted)
 
     def package_context(self) -> PackageContext:
         if self.packages is None:
-            self.packages = PackageContext.load(self.config)
+            self.packages = PackageContext.load(self.config, trusted=self.trusted)
         return self.packages
 
     def api_checker(self) -> ApiChecker:
@@ -70,7 +73,7 @@ class Project:
             self.config.sql,
             path,
             packages=self.package_context(),
-            apis=self.api_checker(),
+            apis=self.api_checker() if self.trusted else None,  # jedi would run the interpreter
         )
 
     def analyze(self, path: Path, text: str) -> list[Finding]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,13 +52,15 @@ class PackageContext:
     _all_modules: tuple[float, frozenset[str]] | None = None
 
     @classmethod
-    def load(cls, config: Config) -> PackageContext:
+    def load(cls, config: Config, trusted: bool = True) -> PackageContext:
+        """`trusted` False (an untrusted workspace, `check --no-probe`): the workspace's
+        interpreter is never run, so only the inventory files and the deny list are judged."""
         inventory = load_inventory(config)
         interpreter, _ = find_interpreter(config.root, config.python.environment)
-        environment = probe(interpreter)
+        environment = probe(interpreter) if trusted else _not_probed()
         settings = config.packages
         grounded = bool(inventory.declared) or settings.inventory is not None or config.python.environment is not None
-        if environment.error:
+        if environment.error and trusted:
             # Without the installed packages every undeclared import would look unknown: say why
             # on the config file instead, and judge nothing but the deny list.
             grounded = False
@@ -146,3 +149,16 @@ class PackageContext:
             if reason is not None:
                 return candidate, reason
         return None
+
+
+def _not_probed() -> Environment:
+    """No installed packages known: the interpreter was not run (untrusted mode)."""
+    return Environment(
+        executable="",
+        version=tuple(sys.version_info[:3]),
+        stdlib=frozenset(sys.stdlib_module_names) if hasattr(sys, "stdlib_module_names") else frozenset(),
+        site_dirs=(),
+        modules=frozenset(),
+        distributions={},
+        error="not probed: untrusted mode",
+    )

@@ -125,6 +125,8 @@ def create_server() -> DomainLanguageServer:
         root = to_fs_path(folders[0].uri) if folders else (to_fs_path(params.root_uri) if params.root_uri else None)
         ls.state.root = Path(root).resolve() if root else None
         options: Any = params.initialization_options or {}
+        if isinstance(options, dict) and options.get("trusted") is False:
+            ls.state.trusted = False
         severity = options.get("severity") if isinstance(options, dict) else None
         if isinstance(severity, dict):
             ls.state.set_editor_severity(severity)

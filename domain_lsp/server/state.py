@@ -108,6 +108,8 @@ class ServerState:
         self.root: Path | None = None
         self.config_path: Path | None = None
         """An explicit config file from initializationOptions."""
+        self.trusted = True
+        """False in an untrusted workspace: the workspace's interpreter is never run."""
         self._projects: dict[Path, _Slot] = {}
         self._analyses: dict[str, DocumentAnalysis] = {}
         self._on_config_error = on_config_error
@@ -169,7 +171,8 @@ class ServerState:
         _, config = self._config(slot.path)
         done = self._on_load() if self._on_load is not None else None
         future = asyncio.get_running_loop().run_in_executor(
-            None, functools.partial(Project.load, config, refresh=refresh, allow_stale=allow_stale)
+            None,
+            functools.partial(Project.load, config, refresh=refresh, allow_stale=allow_stale, trusted=self.trusted),
         )
         slot.loading = future
 

@@ -43,14 +43,9 @@ PLANTED = [
 ]
 FAKE_PYTHON = ".venv/bin/python"
 SCRIPT = Path(sys.executable).with_name("domain-lsp")
-DASH_M_XFAIL = pytest.mark.xfail(
-    strict=False,
-    reason="`python -m` puts the current folder first on sys.path, so a workspace tomllib.py "
-    "shadows the stdlib; domain_lsp/__main__.py must drop that entry before importing anything",
-)
 LAUNCHES = [
     pytest.param([str(SCRIPT)], id="console-script"),
-    pytest.param([sys.executable, "-m", "domain_lsp"], id="python-m", marks=DASH_M_XFAIL),
+    pytest.param([sys.executable, "-m", "domain_lsp"], id="python-m"),
 ]
 
 
@@ -135,11 +130,6 @@ def test_server_never_imports_or_runs_workspace_code(hostile: Path, launch: list
     assert markers(hostile) - {"venv_python"} == set()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="no untrusted mode yet: the interpreter probe runs the workspace's .venv/bin/python "
-    "(expected in a trusted workspace); `check --no-probe` is not implemented",
-)
 def test_untrusted_mode_does_not_even_run_the_workspace_interpreter(hostile: Path) -> None:
     result = run_check(hostile, "--no-probe")
     assert result.returncode in (0, 1), result.stderr
