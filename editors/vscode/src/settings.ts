@@ -10,15 +10,17 @@ export type SeverityName = 'error' | 'warning' | 'information' | 'hint' | 'off';
 
 export interface InitializationOptions {
   configPath?: string;
-  /** Per rule code; the server does not apply these yet. */
+  /** Per rule code, on top of the config's [diagnostics] table. */
   severity?: Record<string, SeverityName>;
+  /** false in an untrusted workspace: the server never runs the workspace's interpreter. */
+  trusted?: boolean;
 }
 
 const SEVERITIES: ReadonlySet<string> = new Set(['error', 'warning', 'information', 'hint', 'off']);
 
 export function initializationOptions(folder: vscode.WorkspaceFolder | undefined): InitializationOptions {
   const config = vscode.workspace.getConfiguration(SECTION, folder);
-  const options: InitializationOptions = {};
+  const options: InitializationOptions = { trusted: vscode.workspace.isTrusted };
   const configPath = config.get<string>('configPath', '').trim();
   if (configPath) {
     options.configPath = expandVariables(configPath, folder);
