@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def read_text(path: Path) -> tuple[str, list[Finding]]:
     A UTF-8 byte-order mark is dropped, as editors do, so positions match what they show.
     """
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device named *.sql would block
+            return "", [Finding("file-error", "not a regular file, not checked", 0, 0)]
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:

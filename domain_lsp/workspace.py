@@ -81,7 +81,7 @@ def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
         try:
             stat = path.stat()
         except OSError:
-            return False
+            return True  # a dangling or looping link: let the reader name it, never skip silently
         identity = (stat.st_dev, stat.st_ino)
         if identity in seen:
             return False  # a symlink loop, or a second path to the same folder or file

@@ -145,11 +145,6 @@ def test_malformed_inventory_files_are_named(workspace: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
-@pytest.mark.xfail(
-    strict=False,
-    reason="check.read_text opens a FIFO named *.sql and blocks until a writer appears; "
-    "workspace.walk/read_text should skip or report non-regular files",
-)
 def test_a_fifo_named_sql_neither_hangs_nor_stops_the_check(workspace: Path) -> None:
     # We run as root, so chmod 000 does not make a file unreadable; a FIFO (and a dangling
     # link) are the unreadable files a checkout can really contain.
@@ -162,7 +157,6 @@ def test_a_fifo_named_sql_neither_hangs_nor_stops_the_check(workspace: Path) -> 
     assert_line(result.stdout, "good.sql:1:8", "unknown-column")
 
 
-@pytest.mark.xfail(strict=False, reason="workspace.walk skips a dangling or looping *.sql symlink silently")
 def test_a_dangling_sql_symlink_is_named(workspace: Path) -> None:
     (workspace / "gone.sql").symlink_to(workspace / "deleted.sql")
     result = check(workspace)
