@@ -212,8 +212,18 @@ class Driver:
         self.notify(self.client.text_document_did_change, params)
 
     def close(self, uri: str) -> None:
+        """Close; for a push client, also wait for the server's clearing publish, so a publish
+        for the closed text can never be mistaken for one of a reopened document's version 1."""
+        seen = len(self.recorded.publishes)
         params = types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         self.notify(self.client.text_document_did_close, params)
+        if self.profile == "vscode":
+
+            async def cleared() -> None:
+                while not any(p.uri == uri and p.version is None for p in self.recorded.publishes[seen:]):
+                    await asyncio.sleep(0.005)
+
+            self.call(cleared)
 
     def pull(self, uri: str) -> list[types.Diagnostic]:
         report = self.request(
