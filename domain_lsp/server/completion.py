@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from domain_lsp.analysis.python.complete_attributes import AttributeCompletion, complete_attribute
 from domain_lsp.analysis.python.complete_imports import complete_import
 from domain_lsp.analysis.sql.complete import Completion, complete_sql, replace_range
 
@@ -40,6 +41,31 @@ def to_item(completion: Completion, replace: types.Range) -> types.CompletionIte
         filter_text=new_text if new_text != completion.label else None,
         sort_text=completion.sort_text,
     )
+
+
+_ATTRIBUTE_KINDS = {
+    "module": types.CompletionItemKind.Module,
+    "class": types.CompletionItemKind.Class,
+    "function": types.CompletionItemKind.Function,
+    "instance": types.CompletionItemKind.Variable,
+    "statement": types.CompletionItemKind.Variable,
+    "param": types.CompletionItemKind.Variable,
+    "keyword": types.CompletionItemKind.Keyword,
+    "property": types.CompletionItemKind.Property,
+}
+
+
+def _attribute_items(attributes: list[AttributeCompletion], positions: Positions) -> types.CompletionList:
+    items = [
+        types.CompletionItem(
+            label=a.label,
+            kind=_ATTRIBUTE_KINDS.get(a.kind, types.CompletionItemKind.Text),
+            detail=a.detail,
+            text_edit=types.TextEdit(range=positions.range(a.start, a.end), new_text=a.label),
+        )
+        for a in attributes
+    ]
+    return types.CompletionList(is_incomplete=True, items=items)
 
 
 def _module_items(
@@ -77,7 +103,12 @@ def register(server: DomainLanguageServer) -> None:
         sql_offset = region.to_sql(offset) if region is not None else None
         project = await ls.state.project_for(ls.path_of(uri))
         if analysis.python is not None and (region is None or sql_offset is None):
-            return _module_items(analysis.text, offset, project, str(ls.path_of(uri)), positions)
+            modules = _module_items(analysis.text, offset, project, str(ls.path_of(uri)), positions)
+            if modules is not None or not project.trusted:
+                return modules
+            text, apis = analysis.text, project.api_checker()
+            attributes = await ls.state.on_analysis_thread(lambda: complete_attribute(text, offset, apis))
+            return _attribute_items(attributes, positions) if attributes is not None else None
         if region is None or sql_offset is None:
             return None
         sql_text = region.analysis.text

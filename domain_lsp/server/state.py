@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from domain_lsp.analysis.python.document import PythonAnalysis
 from domain_lsp.analysis.regions import SqlRegion
@@ -26,6 +27,7 @@ from domain_lsp.project import Project
 from domain_lsp.text import LineIndex
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LIVE_MAX_CHARS = 1_000_000
 """Documents longer than this are not analysed as they are edited. Analysis runs on the event
@@ -323,6 +325,10 @@ class ServerState:
         return await loop.run_in_executor(
             self._executor, functools.partial(_analyze, project, policy, path, text, language, version)
         )
+
+    async def on_analysis_thread(self, work: Callable[[], T]) -> T:
+        """Run slow analysis work (jedi) on the analysis thread, never on the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
     def cached(self, uri: str) -> DocumentAnalysis | None:
         return self._analyses.get(uri)

@@ -59,3 +59,20 @@ async def test_module_names_complete_after_import(session: Session) -> None:
     assert item.kind == types.CompletionItemKind.Module
     assert isinstance(item.text_edit, types.TextEdit)
     assert item.text_edit.range.start == types.Position(line=0, character=7)
+
+
+async def test_attributes_complete_through_jedi(session: Session) -> None:
+    uri = session.open("pipelines/attrs.py", "import json\n\njson.du\n", language="python")
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=2, character=7)
+        )
+    )
+    assert isinstance(result, types.CompletionList)
+    dumps = next(i for i in result.items if i.label == "dumps")
+    assert dumps.kind == types.CompletionItemKind.Function
+    assert isinstance(dumps.text_edit, types.TextEdit)
+    assert dumps.text_edit.range == types.Range(
+        start=types.Position(line=2, character=5), end=types.Position(line=2, character=7)
+    )
+    assert all(not i.label.startswith("_") for i in result.items)

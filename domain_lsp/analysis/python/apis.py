@@ -68,6 +68,17 @@ class ApiChecker:
         jedi, environment, project = self._jedi
         return jedi.Script(code, project=project, environment=environment)
 
+    def complete(self, code: str, line: int, column: int) -> list[Any] | None:
+        """jedi's completions at a 1-based line and code-point column; None when jedi cannot
+        run here (no environment, or it failed)."""
+        if self._unavailable or self.context.environment.error:
+            return None
+        with self._lock:
+            try:
+                return list(self._script(code).complete(line, column))
+            except Exception:  # jedi on half-typed code: no completion rather than an error
+                return None
+
     def _in_site_packages(self, path: Path | None) -> bool:
         if path is None or path.suffix not in (".py", ".pyi"):
             return False
