@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install clean vsix system-deps vscode-screenshots
+.PHONY: demo test lint typecheck unit install clean vsix system-deps vscode-screenshots bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ unit: $(STAMP)
 	$(PY) -m pytest -q
 
 test: lint typecheck unit
+
+# The benchmark suite (docs/performance.md): prints one table, writes bench/.work/results.json.
+bench: $(STAMP)
+	$(PY) -m pip install -q 'sqlfluff>=3,<5'
+	$(PY) -m bench.run
 
 # Debian packages and code-server for the real-editor tests (CI runs this; needs root).
 system-deps:

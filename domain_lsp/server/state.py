@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import fnmatch
 import functools
+import gc
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -189,6 +190,10 @@ class ServerState:
                     done("catalog load failed; see the server log")
                 return
             project = result.result()
+            # The catalog is long-lived and holds no cycles: take it out of the collector's
+            # reach, or each full collection walks millions of objects (1.9 s at 100,000 tables,
+            # seen as completion stalls).
+            gc.freeze()
             replaced = slot.current is not None
             slot.current = project
             if done is not None:

@@ -29,7 +29,7 @@ class Symbol:
 
 
 def symbol_at(analysis: SqlAnalysis, offset: int, settings: SqlSettings, path: str = "") -> Symbol | None:
-    statement = next((s for s in analysis.statements if s.expression is not None and s.start <= offset <= s.end), None)
+    statement = next((s for s in analysis.statements if s.start <= offset <= s.end and s.expression is not None), None)
     if statement is None or statement.expression is None:
         return None
     root = statement.expression
