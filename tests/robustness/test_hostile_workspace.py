@@ -134,3 +134,24 @@ def test_untrusted_mode_does_not_even_run_the_workspace_interpreter(hostile: Pat
     result = run_check(hostile, "--no-probe")
     assert result.returncode in (0, 1), result.stderr
     assert markers(hostile) == set()
+
+
+def test_untrusted_server_does_not_even_run_the_workspace_interpreter(hostile: Path) -> None:
+    driver = Driver(
+        hostile, "vscode", env={"PYTHONPATH": "", "VIRTUAL_ENV": ""}, initialization_options={"trusted": False}
+    )
+    driver.start()
+    try:
+        for name in ("pkg/queries.py", "setup.py", "queries/monthly_revenue.sql"):
+            uri = (hostile / name).as_uri()
+            text = (hostile / name).read_text()
+            driver.open(uri, text, "python" if name.endswith(".py") else "sql")
+            driver.pushed(uri, 1)
+            document = types.TextDocumentIdentifier(uri)
+            position = types.Position(0, 7)  # `pathlib` in `import pathlib`: jedi would start the interpreter
+            driver.request(types.TEXT_DOCUMENT_HOVER, types.HoverParams(document, position))
+            driver.request(types.TEXT_DOCUMENT_COMPLETION, types.CompletionParams(document, position))
+        assert driver.alive()
+    finally:
+        driver.stop()
+    assert markers(hostile) == set()
