@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install clean vsix system-deps vscode-screenshots bench
+.PHONY: demo test lint typecheck unit install clean vsix system-deps vscode-screenshots bench fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(PY) -m pip install -q 'sqlfluff>=3,<5'
 	$(PY) -m bench.run
+
+# The protocol fuzzer at length (a bounded run is part of `make test`).
+fuzz: $(STAMP)
+	DOMAIN_LSP_FUZZ_EXAMPLES=$${DOMAIN_LSP_FUZZ_EXAMPLES:-2000} $(PY) -m pytest -q -s -p no:cacheprovider tests/fuzz
 
 # Debian packages and code-server for the real-editor tests (CI runs this; needs root).
 system-deps:
