@@ -11,7 +11,6 @@ import functools
 import gc
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -126,7 +125,6 @@ class ServerState:
         """Bumped whenever config or catalog reloads; part of pull-diagnostic result ids."""
         self._policies: dict[int, tuple[Project, Policy]] = {}
         self._pending: dict[str, tuple[int | None, str, asyncio.Future[DocumentAnalysis]]] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="domain-lsp-analysis")
         self.severity_overrides: dict[str, Severity] = {}
         self.ignored_codes: frozenset[str] = frozenset()
 
@@ -322,18 +320,15 @@ class ServerState:
     async def analyze_text(self, path: Path, text: str, language: str, version: int | None = None) -> DocumentAnalysis:
         """Analyse a text as a document of `language` ("sql", "python"); nothing is cached.
 
-        The work runs on one analysis thread, so a slow analysis (jedi reading a large library
-        the first time) never stalls the event loop: cancellations and other requests go on."""
+        On the event loop: running analysis on a worker thread made jedi's first read of a
+        compiled library (duckdb) stall for a minute inside the server (seen in the Neovim
+        tests), so slow first reads still block here; see ServerState.on_analysis_thread."""
         project = await self.project_for(path)
-        policy = self.policy_for(project)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, functools.partial(_analyze, project, policy, path, text, language, version)
-        )
+        return _analyze(project, self.policy_for(project), path, text, language, version)
 
     async def on_analysis_thread(self, work: Callable[[], T]) -> T:
-        """Run slow analysis work (jedi) on the analysis thread, never on the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        """Where slow analysis work (jedi) runs: for now the event loop itself (see analyze_text)."""
+        return work()
 
     def cached(self, uri: str) -> DocumentAnalysis | None:
         return self._analyses.get(uri)
