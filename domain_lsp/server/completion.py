@@ -94,14 +94,11 @@ def register(server: DomainLanguageServer) -> None:
     )
     async def completion(ls: DomainLanguageServer, params: types.CompletionParams) -> types.CompletionList | None:
         uri = params.text_document.uri
-        analysis = await ls.analysis(uri)
-        if analysis is None:
+        cursor = await ls.cursor(uri, params.position)
+        if cursor is None:
             return None
-        positions = ls.positions(analysis)
-        offset = positions.offset(params.position)
-        region = analysis.region_at(offset)
-        sql_offset = region.to_sql(offset) if region is not None else None
-        project = await ls.state.project_for(ls.path_of(uri))
+        analysis, positions, offset, project = cursor.analysis, cursor.positions, cursor.offset, cursor.project
+        region, sql_offset = cursor.region, cursor.sql_offset
         if analysis.python is not None and (region is None or sql_offset is None):
             modules = _module_items(analysis.text, offset, project, str(ls.path_of(uri)), positions)
             if modules is not None or not project.trusted:

@@ -16,18 +16,11 @@ if TYPE_CHECKING:
 def register(server: DomainLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: DomainLanguageServer, params: types.HoverParams) -> types.Hover | None:
-        uri = params.text_document.uri
-        analysis = await ls.analysis(uri)
-        if analysis is None:
+        cursor = await ls.cursor(params.text_document.uri, params.position)
+        if cursor is None or cursor.region is None or cursor.sql_offset is None:
             return None
-        positions = ls.positions(analysis)
-        offset = positions.offset(params.position)
-        region = analysis.region_at(offset)
-        sql_offset = region.to_sql(offset) if region is not None else None
-        if region is None or sql_offset is None:
-            return None
-        project = await ls.state.project_for(ls.path_of(uri))
-        symbol = symbol_at(region.analysis, sql_offset, project.config.sql)
+        region, project = cursor.region, cursor.project
+        symbol = symbol_at(region.analysis, cursor.sql_offset, project.config.sql)
         if symbol is None:
             return None
         text = describe(symbol, project.config.sql.dialect or "the default dialect", project.config.root)
@@ -35,5 +28,5 @@ def register(server: DomainLanguageServer) -> None:
             return None
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
-            range=positions.range(*region.to_document(symbol.start, symbol.end)),
+            range=cursor.positions.range(*region.to_document(symbol.start, symbol.end)),
         )

@@ -29,16 +29,11 @@ def register(server: DomainLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: DomainLanguageServer, params: types.DefinitionParams) -> list[types.Location] | None:
         uri = params.text_document.uri
-        analysis = await ls.analysis(uri)
-        if analysis is None:
+        cursor = await ls.cursor(uri, params.position)
+        if cursor is None or cursor.region is None or cursor.sql_offset is None:
             return None
-        offset = ls.positions(analysis).offset(params.position)
-        region = analysis.region_at(offset)
-        sql_offset = region.to_sql(offset) if region is not None else None
-        if region is None or sql_offset is None:
-            return None
-        project = await ls.state.project_for(ls.path_of(uri))
-        symbol = symbol_at(region.analysis, sql_offset, project.config.sql)
+        region = cursor.region
+        symbol = symbol_at(region.analysis, cursor.sql_offset, cursor.project.config.sql)
         if symbol is None or symbol.location is None:
             return None
         location = symbol.location
@@ -48,7 +43,7 @@ def register(server: DomainLanguageServer) -> None:
                 sql_lines = region.analysis.lines
                 start = sql_lines.line_start(location.line) + location.character
                 doc_start, doc_end = region.to_document(start, start + len(symbol.name))
-                return [types.Location(uri=uri, range=ls.positions(analysis).range(doc_start, doc_end))]
+                return [types.Location(uri=uri, range=cursor.positions.range(doc_start, doc_end))]
         target_uri = Path(location.path).resolve().as_uri() if location.path else uri
         text = _target_text(ls, target_uri)
         if text is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +12,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from domain_lsp import __version__
+from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.config import ConfigError
-from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES
+from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES, Project
 from domain_lsp.server.documents import use_lsp_lines
 from domain_lsp.server.positions import Positions, encoding_of
 from domain_lsp.server.state import DocumentAnalysis, ServerState
@@ -26,6 +28,23 @@ log = logging.getLogger(__name__)
 SQL_LANGUAGE_IDS = frozenset(
     {"sql", "pgsql", "plpgsql", "postgres", "mysql", "plsql", "sqlite", "duckdb", "bigquery", "snowflake"}
 )
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A request's position resolved once: the document's analysis, the offset, and the SQL
+    under it (the whole .sql file, or the Python string it is in) with the SQL-side offset."""
+
+    analysis: DocumentAnalysis
+    positions: Positions
+    offset: int
+    project: Project
+    region: SqlRegion | None
+    sql_offset: int | None
+
+    @property
+    def in_sql(self) -> bool:
+        return self.region is not None and self.sql_offset is not None
 
 
 class DomainLanguageServer(LanguageServer):
@@ -76,6 +95,17 @@ class DomainLanguageServer(LanguageServer):
     def republish(self) -> None:
         if self.publisher is not None:
             self.publisher.republish_all()
+
+    async def cursor(self, uri: str, position: types.Position) -> Cursor | None:
+        analysis = await self.analysis(uri)
+        if analysis is None:
+            return None
+        positions = self.positions(analysis)
+        offset = positions.offset(position)
+        region = analysis.region_at(offset)
+        sql_offset = region.to_sql(offset) if region is not None else None
+        project = await self.state.project_for(self.path_of(uri))
+        return Cursor(analysis, positions, offset, project, region, sql_offset)
 
     def report_config_error(self, error: ConfigError) -> None:
         self.window_show_message(
