@@ -11,6 +11,8 @@ import unicodedata
 from domain_lsp.findings import Severity
 from domain_lsp.report.model import CheckRun
 
+EXCERPT = 200
+"""Characters of a long source line shown around the finding."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -41,6 +43,10 @@ def render(run: CheckRun) -> str:
             source = _CONTROL.sub("\ufffd", checked.lines.line_text(line).replace("\t", " "))
             if source.strip():
                 stop = end_col if end_line == line else len(source)
+                if len(source) > EXCERPT:  # a minified one-line file must not flood the terminal
+                    first = max(0, col - EXCERPT // 2)
+                    source = source[first : first + EXCERPT]
+                    col, stop = col - first, min(stop - first, len(source))
                 out.append(f"    {source}")
                 out.append(f"    {' ' * _cells(source[:col])}{'^' * max(1, _cells(source[col:stop]))}")
     errors, warnings = run.count(Severity.ERROR), run.count(Severity.WARNING)
