@@ -141,7 +141,7 @@ def register(server: DomainLanguageServer) -> None:
     def did_save(ls: DomainLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
         path = ls.path_of(params.text_document.uri)
         if ls.state.is_schema_input(path):
-            ls.state.files_changed([path], [])
+            ls.state.files_changed([path], [], saved=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: DomainLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -160,8 +160,10 @@ def register(server: DomainLanguageServer) -> None:
     )
     async def pull(ls: DomainLanguageServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
+        # Analyse first: a reload the analysis waits for (a saved schema) bumps the catalog
+        # generation, and the result id must describe the catalog the items come from.
+        items = await diagnostics_for(ls, uri)
         result_id = pull_result_id(ls, uri)
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        items = await diagnostics_for(ls, uri)
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)

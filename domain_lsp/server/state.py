@@ -98,6 +98,9 @@ class _Slot:
     """A file governed by the config, to find and re-read the config with."""
     current: Project | None = None
     loading: asyncio.Future[Project] | None = None
+    awaited: bool = False
+    """Requests wait for `loading` instead of using `current`: the user saved a source and
+    expects the next answers to reflect it."""
 
 
 class ServerState:
@@ -159,7 +162,7 @@ class ServerState:
         if slot is None:
             slot = self._projects[key] = _Slot(path)
             self._start_load(slot, allow_stale=True)
-        if slot.current is not None:
+        if slot.current is not None and not (slot.awaited and slot.loading is not None):
             return slot.current
         if slot.loading is None:
             self._start_load(slot)
@@ -181,6 +184,7 @@ class ServerState:
             if result is not slot.loading:
                 return  # a newer load replaced this one
             slot.loading = None
+            slot.awaited = False
             if result.cancelled() or result.exception() is not None:
                 if not result.cancelled():
                     log.error("loading the catalog failed: %s", result.exception())
@@ -263,8 +267,10 @@ class ServerState:
                 started = True
         return started
 
-    def files_changed(self, paths: list[Path], created_or_deleted: list[Path]) -> None:
-        """Files changed on disk (didChangeWatchedFiles or a save): reload what they feed."""
+    def files_changed(self, paths: list[Path], created_or_deleted: list[Path], saved: bool = False) -> None:
+        """Files changed on disk (didChangeWatchedFiles or a save): reload what they feed. After
+        a save in the editor (`saved`) requests wait for the reload; otherwise they are answered
+        from the previous catalog until it is done."""
         if any(p.name == "domain-lsp.toml" or self._is_config(p) for p in paths):
             self.forget_projects()
             self._on_reloaded()
@@ -279,6 +285,7 @@ class ServerState:
                 or any(self._could_be_schema(project.config, p) for p in created_or_deleted)
             ):
                 self._start_load(slot)
+                slot.awaited = saved
 
     def _is_config(self, path: Path) -> bool:
         return path.name == "pyproject.toml" and find_config(path) == path
