@@ -5,6 +5,7 @@ this works on any unfinished text.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -197,8 +198,9 @@ def _open_paren(before: list[Token], j: int, qualified: bool) -> Where | None:
     return None
 
 
-def _cte_list(before: list[Token], k: int) -> bool:
-    """Whether the comma at `k` separates CTE definitions (`WITH a AS (...), b (x, y)`)."""
+def _same_level_words(before: list[Token], k: int) -> Iterator[str]:
+    """Upper-cased words before index `k` at `k`'s own nesting level, nearest first; stops at
+    the parenthesis that opens that level."""
     depth = 0
     for i in range(k - 1, -1, -1):
         kind = before[i].token_type
@@ -206,30 +208,27 @@ def _cte_list(before: list[Token], k: int) -> bool:
             depth += 1
         elif kind == TokenType.L_PAREN:
             if depth == 0:
-                return False
+                return
             depth -= 1
-        elif depth == 0 and _upper(before[i]) == "WITH":
+        elif depth == 0:
+            yield _upper(before[i])
+
+
+def _cte_list(before: list[Token], k: int) -> bool:
+    """Whether the comma at `k` separates CTE definitions (`WITH a AS (...), b (x, y)`)."""
+    for word in _same_level_words(before, k):
+        if word == "WITH":
             return True
-        elif depth == 0 and _upper(before[i]) in ("SELECT", "FROM"):
+        if word in ("SELECT", "FROM"):
             return False
     return False
 
 
 def _in_from(before: list[Token], j: int) -> bool:
     """Whether the token at `j` sits in a FROM list at its own nesting level."""
-    depth = 0
-    for i in range(j - 1, -1, -1):
-        kind = before[i].token_type
-        if kind == TokenType.R_PAREN:
-            depth += 1
-        elif kind == TokenType.L_PAREN:
-            if depth == 0:
-                return False
-            depth -= 1
-        elif depth == 0:
-            word = _upper(before[i])
-            if word in ("FROM", "JOIN"):
-                return True
-            if word in EXPRESSION_CLAUSES or word == "BY":
-                return False
+    for word in _same_level_words(before, j):
+        if word in ("FROM", "JOIN"):
+            return True
+        if word in EXPRESSION_CLAUSES or word == "BY":
+            return False
     return False
