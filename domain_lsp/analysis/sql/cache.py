@@ -28,7 +28,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql.dialects import SCRIPT_VARIABLE_DIALECTS, get_dialect
-from domain_lsp.analysis.sql.parse import Statement, parse_statement, split_statements, tokenize
+from domain_lsp.analysis.sql.parse import Statement, cut_short, parse_statement, split_statements, tokenize
 from domain_lsp.analysis.sql.resolve import declared_variables
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.findings import Finding
@@ -271,8 +271,9 @@ def parse_cached(text: str, dialect: str, lines: LineIndex, cache: StatementCach
     chunks = split_statements(tokens)
     statements: list[Statement] = []
     for i, chunk in enumerate(chunks):
-        if token_error is not None and i == len(chunks) - 1 and chunk[-1].end < token_error.start:
-            statements.append(Statement(chunk[0].start, token_error.end, chunk, error=token_error))
+        cut = cut_short(chunks, i, token_error)
+        if cut is not None:
+            statements.append(cut)
             return statements
         start, end = chunk[0].start, chunk[-1].end + 1
         source = text[start:end]

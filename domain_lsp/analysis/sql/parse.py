@@ -80,15 +80,23 @@ def parse_statement(tokens: list[Token], text: str, dialect: str, lines: LineInd
     return statement
 
 
+def cut_short(chunks: list[list[Token]], i: int, token_error: Finding | None) -> Statement | None:
+    """The last statement, when an unterminated literal cuts it short: it carries the error."""
+    chunk = chunks[i]
+    if token_error is None or i != len(chunks) - 1 or chunk[-1].end >= token_error.start:
+        return None
+    return Statement(chunk[0].start, token_error.end, chunk, error=token_error)
+
+
 def parse_sql(text: str, dialect: str, lines: LineIndex | None = None) -> list[Statement]:
     lines = lines or LineIndex(text)
     tokens, token_error = tokenize(text, dialect)
     chunks = split_statements(tokens)
     statements: list[Statement] = []
     for i, chunk in enumerate(chunks):
-        if token_error is not None and i == len(chunks) - 1 and chunk[-1].end < token_error.start:
-            # The statement that the unterminated literal cuts short.
-            statements.append(Statement(chunk[0].start, token_error.end, chunk, error=token_error))
+        cut = cut_short(chunks, i, token_error)
+        if cut is not None:
+            statements.append(cut)
             return statements
         statements.append(parse_statement(chunk, text, dialect, lines))
     if token_error is not None:
