@@ -103,8 +103,7 @@ def register(server: DomainLanguageServer) -> None:
             modules = _module_items(analysis.text, offset, project, str(ls.path_of(uri)), positions)
             if modules is not None or not project.trusted:
                 return modules
-            text, apis = analysis.text, project.api_checker()
-            attributes = await ls.state.on_analysis_thread(lambda: complete_attribute(text, offset, apis))
+            attributes = complete_attribute(analysis.text, offset, project.api_checker())
             return _attribute_items(attributes, positions) if attributes is not None else None
         if region is None or sql_offset is None:
             return None

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from domain_lsp.analysis.python.document import PythonAnalysis
 from domain_lsp.analysis.regions import SqlRegion
@@ -27,7 +26,6 @@ from domain_lsp.project import Project
 from domain_lsp.text import LineIndex
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 LIVE_MAX_CHARS = 1_000_000
 """Documents longer than this are not analysed as they are edited. Analysis runs on the event
@@ -329,13 +327,9 @@ class ServerState:
 
         On the event loop: running analysis on a worker thread made jedi's first read of a
         compiled library (duckdb) stall for a minute inside the server (seen in the Neovim
-        tests), so slow first reads still block here; see ServerState.on_analysis_thread."""
+        tests), so slow first reads still block here."""
         project = await self.project_for(path)
         return _analyze(project, self.policy_for(project), path, text, language, version)
-
-    async def on_analysis_thread(self, work: Callable[[], T]) -> T:
-        """Where slow analysis work (jedi) runs: for now the event loop itself (see analyze_text)."""
-        return work()
 
     def cached(self, uri: str) -> DocumentAnalysis | None:
         return self._analyses.get(uri)
