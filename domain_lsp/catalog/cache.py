@@ -4,12 +4,15 @@ One file per config, in the user's cache folder. It is used only when its key st
 the format, domain-lsp's version, the SQL settings, every candidate source file's path, mtime
 and size, and each live source's identity (never a secret: the DSN's host, port, database and
 user, or the URL). Tables are stored as plain tuples, which pickle writes and reads several
-times faster than the dataclasses themselves; equal strings (types, paths) are stored once.
+times faster than the objects themselves, each table's columns as one marshalled blob that is
+unpacked when the table is first used: at 100,000 tables a warm start reads 100,000 blobs
+instead of building 3 million columns (0.6 s instead of 4.4 s).
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
 import sys
@@ -18,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from domain_lsp import __version__
-from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table
+from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
 
-FORMAT = 2
+FORMAT = 3
 RACY_SECONDS = 2.0
 ENV_DIR = "DOMAIN_LSP_CACHE_DIR"
 
@@ -44,7 +47,7 @@ def cache_key(config: Any) -> tuple[Any, ...]:
 
     sql = config.sql
     return (
-        FORMAT,
+        (FORMAT, sys.version_info[:2]),  # columns are marshalled: its format may change between versions
         __version__,
         sql.dialect,
         sql.search_path,
@@ -108,66 +111,86 @@ def _racy(*groups: tuple[tuple[str, int, int], ...]) -> bool:
 
 
 def _freeze(catalog: Catalog) -> tuple[Any, ...]:
+    """Tables as tuples whose columns are one marshalled blob each: reading the cache then costs
+    one bytes object per table, and only the tables a file uses are ever unpacked."""
     strings: dict[str, str] = {}
     share = strings.setdefault  # one object per distinct string: pickle then writes it once
-    spots: dict[Location, int] = {}
+    paths: dict[str, int] = {}
 
-    def where(location: Location | None) -> int:
-        """Locations by number: a column's is then one small int, and each is built once on read."""
+    def where(location: Location | None) -> tuple[int, int, int] | None:
         if location is None:
-            return -1
-        number = spots.get(location)
-        if number is None:
-            number = spots[location] = len(spots)
-        return number
+            return None
+        return paths.setdefault(location.path, len(paths)), location.line, location.character
+
+    def columns_blob(table: Table) -> bytes:
+        return marshal.dumps(
+            tuple(
+                (
+                    c.name if k == key(c.name) else (c.name, k),
+                    c.type,
+                    c.description,
+                    where(c.location),
+                    c.tags,
+                    c.deprecated,
+                )
+                for k, c in table.columns.items()
+            )
+        )
 
     tables = [
         (
             t.name,
             t.schema,
             t.database,
-            t.kind,
+            share(t.kind, t.kind),
             t.description,
             where(t.location),
             t.tags,
             t.deprecated,
             t.columns_known,
-            tuple(k if k != c.name else c.name for k, c in t.columns.items()),  # one string when equal
-            [
-                (
-                    c.name,
-                    share(c.type, c.type) if c.type else c.type,
-                    c.description,
-                    where(c.location),
-                    c.tags,
-                    c.deprecated,
-                )
-                for c in t.columns.values()
-            ],
+            t.column_count(),
+            columns_blob(t),
         )
         for t in catalog.tables()
     ]
-    locations = [(share(spot.path, spot.path), spot.line, spot.character) for spot in spots]
     functions = [(f.name, f.schema, f.signature, f.description, where(f.location)) for f in catalog.functions()]
-    return tables, catalog.schema_entries(), functions, locations
+    return tables, catalog.schema_entries(), functions, list(paths)
 
 
 def _thaw(frozen: tuple[Any, ...]) -> Catalog:
-    tables, schemas, functions, spots = frozen
-    locations: list[Location | None] = [Location(*spot) for spot in spots]
-    locations.append(None)  # number -1
+    tables, schemas, functions, paths = frozen
+
+    def at(where: tuple[int, int, int] | None) -> Location | None:
+        return None if where is None else Location(paths[where[0]], where[1], where[2])
+
+    def unpack(blob: bytes) -> dict[str, Column]:
+        columns: dict[str, Column] = {}
+        for name, type_, description, location, tags, deprecated in marshal.loads(blob):
+            name, folded = (name, key(name)) if isinstance(name, str) else name
+            columns[folded] = Column(name, type_, description, at(location), tags, deprecated)
+        return columns
+
+    def table(
+        name: str,
+        schema: str,
+        database: str,
+        kind: str,
+        description: str | None,
+        location: Any,
+        tags: Any,
+        deprecated: str | None,
+        known: bool,
+        count: int,
+        blob: bytes,
+    ) -> Table:
+        table = Table(name, schema, database, kind, None, description, at(location), tags, deprecated, known)
+        table.pack_columns(unpack, blob, count)
+        return table
+
     catalog = Catalog()
-    for i, (name, schema, database, kind, description, location, tags, deprecated, known, keys, columns) in enumerate(
-        tables
-    ):
-        tables[i] = None  # freed as its objects are made: their memory is reused, the peak stays low
-        table = Table(name, schema, database, kind, {}, description, locations[location], tags, deprecated, known)
-        table.columns = dict(
-            zip(keys, [Column(n, ty, d, locations[at], tg, dep) for n, ty, d, at, tg, dep in columns], strict=True)
-        )
-        catalog.add_table(table)
+    catalog.add_distinct_tables(table(*fields) for fields in tables)
     for schema, database in schemas:
         catalog.add_schema(schema, database)
     for name, schema, signature, description, location in functions:
-        catalog.add_function(Function(name, schema, signature, description, locations[location]))
+        catalog.add_function(Function(name, schema, signature, description, at(location)))
     return catalog

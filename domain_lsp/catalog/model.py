@@ -7,8 +7,9 @@ but never reports a correct query, which matters more.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 
 def key(name: str) -> str:
@@ -36,23 +37,78 @@ class Column:
     """Why, or what replaces it ("use customer_id"); "" when deprecated without a note."""
 
 
-@dataclass(slots=True)
+ColumnUnpacker = Callable[[Any], dict[str, Column]]
+
+
 class Table:
-    name: str
-    schema: str = ""
-    database: str = ""
-    kind: str = "table"
-    """"table", "view" or "temporary"."""
-    columns: dict[str, Column] = field(default_factory=dict)
-    """Keyed by the case-folded name, in definition order."""
-    description: str | None = None
-    location: Location | None = None
-    tags: tuple[str, ...] = ()
-    deprecated: str | None = None
-    """Why, or what replaces it; "" when deprecated without a note; None when current."""
-    columns_known: bool = True
-    """False when a source names the table but not its columns (an undocumented dbt model):
-    its columns are unknown, so none may be reported as missing."""
+    """A table or view. Its columns may arrive packed (from the on-disk cache): unpacked on first
+    use, because a start on 100,000 tables must not build 3 million Column objects that only
+    the few tables a file names will ever need."""
+
+    __slots__ = (
+        "_columns",
+        "_packed",
+        "columns_known",
+        "database",
+        "deprecated",
+        "description",
+        "kind",
+        "location",
+        "name",
+        "schema",
+        "tags",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        schema: str = "",
+        database: str = "",
+        kind: str = "table",
+        columns: dict[str, Column] | None = None,
+        description: str | None = None,
+        location: Location | None = None,
+        tags: tuple[str, ...] = (),
+        deprecated: str | None = None,
+        columns_known: bool = True,
+    ) -> None:
+        self.name = name
+        self.schema = schema
+        self.database = database
+        self.kind = kind  # "table", "view" or "temporary"
+        self._columns: dict[str, Column] | None = {} if columns is None else columns
+        self._packed: tuple[ColumnUnpacker, Any, int] | None = None
+        self.description = description
+        self.location = location
+        self.tags = tags
+        # Why, or what replaces it; "" when deprecated without a note; None when current.
+        self.deprecated = deprecated
+        # False when a source names the table but not its columns (an undocumented dbt model):
+        # its columns are unknown, so none may be reported as missing.
+        self.columns_known = columns_known
+
+    @property
+    def columns(self) -> dict[str, Column]:
+        """Keyed by the case-folded name, in definition order."""
+        if self._columns is None:
+            assert self._packed is not None
+            unpack, packed, _ = self._packed
+            self._columns, self._packed = unpack(packed), None
+        return self._columns
+
+    @columns.setter
+    def columns(self, columns: dict[str, Column]) -> None:
+        self._columns, self._packed = columns, None
+
+    def pack_columns(self, unpack: ColumnUnpacker, packed: Any, count: int) -> None:
+        """Columns to be built by `unpack(packed)` when first read; `count` of them."""
+        self._columns, self._packed = None, (unpack, packed, count)
+
+    def column_count(self) -> int:
+        return self._packed[2] if self._packed is not None else len(self.columns)
+
+    def __repr__(self) -> str:
+        return f"Table({self.qualified_name!r}, kind={self.kind!r})"
 
     @property
     def qualified_name(self) -> str:
@@ -108,6 +164,16 @@ class Catalog:
         self._by_name.setdefault(k[2], []).append(table)
         if table.schema:
             self.add_schema(table.schema, table.database)
+        self.version += 1
+
+    def add_distinct_tables(self, tables: Iterable[Table]) -> None:
+        """Add tables known to have distinct keys, whose schemas are added separately: the
+        cache's bulk path, skipping add_table's per-table bookkeeping."""
+        by_key, by_name = self._tables, self._by_name
+        for table in tables:
+            k = table.key
+            by_key[k] = table
+            by_name.setdefault(k[2], []).append(table)
         self.version += 1
 
     def drop_table(self, table: Table) -> None:

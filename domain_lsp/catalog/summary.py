@@ -33,7 +33,7 @@ def summarize(loaded: LoadedCatalog, missing_globs: list[str] | None = None) -> 
     return {
         "tables": sum(1 for t in tables if t.kind != "view"),
         "views": sum(1 for t in tables if t.kind == "view"),
-        "columns": sum(len(t.columns) for t in tables),
+        "columns": sum(t.column_count() for t in tables),
         "schemas": len(loaded.catalog.schemas()),
         "functions": sum(1 for _ in loaded.catalog.functions()),
         "seconds": round(loaded.seconds, 4),

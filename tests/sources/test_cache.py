@@ -47,7 +47,7 @@ def snapshot(loaded: LoadedCatalog) -> list[object]:
             t.tags,
             t.deprecated,
             t.columns_known,
-            [(c.name, c.type, c.description, c.location, c.tags, c.deprecated) for c in t.columns.values()],
+            [(k, c.name, c.type, c.description, c.location, c.tags, c.deprecated) for k, c in t.columns.items()],
         )
         for t in tables
     ] + [loaded.catalog.schemas(), [r.kind for r in loaded.sources], [p.refs for p in loaded.dbt]]
