@@ -20,7 +20,7 @@ from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
 from domain_lsp.catalog.sources.dbt import DbtError, DbtProject, companion_files, is_dbt_artifact, load_dbt, manifest_of
 from domain_lsp.catalog.sources.ddl import Retry, load_ddl
 from domain_lsp.catalog.sources.mapping import MappingError, load_mapping
-from domain_lsp.config import Config, SourceSettings
+from domain_lsp.config import Config, SourceSettings, SqlSettings
 from domain_lsp.text import LineIndex
 from domain_lsp.workspace import walk
 
@@ -31,6 +31,9 @@ DDL_PATTERN = re.compile(
 )
 DISCOVERY_PROBE = 1024 * 1024
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
+RETRY_SECONDS = 30.0
+"""How soon a live source that could not be read is tried again (a database back up, a VPN
+reconnected), even when its refresh interval is longer or 0 (on demand)."""
 
 
 FileStamp = tuple[str, int, int]
@@ -53,6 +56,9 @@ class SourceReport:
     live: SourceSettings | None = None
     loaded_at: float = 0.0
     """time.time() when read; with `live.refresh_interval`, when the source needs reading again."""
+    failed: bool = False
+    """A live source that could not be read: its tables are those of its last good copy, if
+    there is one, and it is tried again within RETRY_SECONDS whatever its refresh interval."""
 
 
 @dataclass
@@ -96,19 +102,27 @@ def live_due(loaded: LoadedCatalog, now: float | None = None, on_demand: bool = 
     for report in loaded.sources:
         if report.live is None:
             continue
-        interval = report.live.refresh_interval
+        interval = _refresh_interval(report)
         if (interval > 0 and now - report.loaded_at >= interval) or (interval == 0 and on_demand):
             return True
     return False
+
+
+def _refresh_interval(report: SourceReport) -> float:
+    """Seconds between reads of a live source; a failed one is retried sooner."""
+    interval = report.live.refresh_interval if report.live is not None else 0.0
+    if report.failed:
+        return min(interval, RETRY_SECONDS) if interval > 0 else RETRY_SECONDS
+    return interval
 
 
 def seconds_until_due(loaded: LoadedCatalog, now: float | None = None) -> float | None:
     """When the next live source is due for a refresh (0 if one already is); None if never."""
     now = time.time() if now is None else now
     due = [
-        max(0.0, report.loaded_at + report.live.refresh_interval - now)
+        max(0.0, report.loaded_at + _refresh_interval(report) - now)
         for report in loaded.sources
-        if report.live is not None and report.live.refresh_interval > 0
+        if report.live is not None and _refresh_interval(report) > 0
     ]
     return min(due) if due else None
 
@@ -274,17 +288,63 @@ def _load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> So
     report = SourceReport(config.path or config.root, settings.kind, name=settings.name, live=settings)
     report.inputs = tuple(stamp(p) for p in live_inputs(settings, config))
     line = (settings.line or 1) - 1
-    before = len(catalog)
+    # Read into a catalog of its own: a read that fails half-way adds nothing, and a good one is
+    # kept whole as the source's last good copy.
+    part = Catalog()
     try:
         with paused_gc():
-            problems = load_live(settings, config, catalog)
-        report.problems.extend(SourceProblem(p.message, line) for p in problems)
-    except SourceUnavailable as exc:
-        report.problems.append(SourceProblem(f"{settings.name}: {exc}", line))
+            problems = load_live(settings, config, part)
+    except Exception as exc:  # SourceUnavailable, or a driver's surprise: never lose the others
+        reason = str(exc) if isinstance(exc, SourceUnavailable) else f"unexpected {type(exc).__name__}"
+        report.failed = True
+        copy = _last_good(settings, config)
+        if copy is None:
+            problems = [
+                SourceProblem(f"{settings.name}: {reason}; no earlier copy, so its tables are unknown until it loads")
+            ]
+        else:
+            part, read_at = copy
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(read_at))
+            problems = [SourceProblem(f"{settings.name}: {reason}; using the copy read {when}")]
+    else:
+        report.failed = any(p.fallback for p in problems)  # an HTTP catalog's own saved copy
+        if not report.failed and settings.kind != "http":  # HTTP keeps the document it fetched
+            _keep_last_good(settings, config, part, started)
+    report.problems.extend(SourceProblem(p.message, line) for p in problems)
+    before = len(catalog)
+    catalog.merge(part)
     report.tables = len(catalog) - before
     report.loaded_at = started
     report.seconds = time.time() - started
     return report
+
+
+def _copy_config(settings: SourceSettings, config: Config) -> Config:
+    """The last good copy of one live source is cached like a catalog of its own, under a config
+    holding only that source: the cache's key then covers the format, the version and where the
+    source points."""
+    from domain_lsp.catalog.sources.live import live_identity
+
+    where = f"{config.path or config.root}#{live_identity(settings)!r}"  # only hashed, never shown
+    return Config(root=config.root, path=Path(where), sql=SqlSettings(schemas=(), sources=(settings,)))
+
+
+def _keep_last_good(settings: SourceSettings, config: Config, part: Catalog, read_at: float) -> None:
+    from domain_lsp.catalog import cache
+
+    report = SourceReport(config.path or config.root, settings.kind, name=settings.name, live=settings)
+    report.loaded_at = read_at
+    with paused_gc():
+        cache.write(_copy_config(settings, config), LoadedCatalog(part, [report]))
+
+
+def _last_good(settings: SourceSettings, config: Config) -> tuple[Catalog, float] | None:
+    """A live source's last good copy and when it was read, or None."""
+    from domain_lsp.catalog import cache
+
+    with paused_gc():
+        copy = cache.read(_copy_config(settings, config))
+    return None if copy is None else (copy.catalog, copy.sources[0].loaded_at)
 
 
 def load_catalog(

@@ -1,13 +1,18 @@
-"""A real PostgreSQL for the live-source tests: initdb in a temporary folder, started with pg_ctl
-on a free loopback port, once per session, stopped at the end.
+"""Real servers for the live-source tests, all on loopback:
 
-Without the server binaries the tests are skipped, unless CI is set: CI must run them
-(.ci/run installs PostgreSQL), so there a missing binary is a failure.
+- PostgreSQL: initdb in a temporary folder, started with pg_ctl on a free port, once per
+  session, stopped at the end. Without the server binaries the tests are skipped, unless CI is
+  set: CI must run them (.ci/run installs PostgreSQL), so there a missing binary is a failure.
+- A TCP relay in front of it that can close its port (the database down) or accept
+  connections and never answer (a database or network that hangs).
+- An HTTP catalog whose answer each test sets: a document with an ETag, an error status,
+  garbage, or no answer at all.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import secrets
@@ -15,8 +20,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -175,3 +182,151 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("DOMAIN_LSP_CACHE_DIR", str(folder))
     return folder
+
+
+class Relay:
+    """A loopback TCP relay to `upstream`. `down()` closes its port (connections are refused),
+    `up()` opens it again; with `silent` set it accepts connections and never answers."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.port = free_port()
+        self.silent = False
+        self._listener: socket.socket | None = None
+        self._held: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+            listener.close()
+        with self._lock:
+            held, self._held = self._held, []
+        for connection in held:
+            connection.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:  # closed by down()
+                return
+            with self._lock:
+                self._held.append(client)
+            if self.silent:
+                continue
+            try:
+                server = socket.create_connection(self.upstream, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._held.append(server)
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=_pump, args=(source, target), daemon=True).start()
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            target.sendall(data)
+        target.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+@pytest.fixture
+def relay(postgres: Postgres) -> Iterator[Relay]:
+    """A relay in front of the session's PostgreSQL, up."""
+    relay = Relay((postgres.host, postgres.port))
+    relay.up()
+    yield relay
+    relay.down()
+
+
+TOKEN_ENV = "DLSP_TEST_CATALOG_TOKEN"
+TOKEN = "tok-7f3a9c1e5b"
+CATALOG = {
+    "sales": {
+        "orders": {
+            "description": "One row per order",
+            "columns": {"id": "bigint", "total": {"type": "numeric", "description": "Gross"}},
+        }
+    },
+    "core": {
+        "customers": {
+            "id": "int",
+            "email": {"type": "text", "tags": ["pii"]},
+            "legacy_id": {"type": "int", "deprecated": "use id"},
+        }
+    },
+}
+
+
+@dataclass
+class Served:
+    """What the HTTP catalog answers; a test changes it between loads."""
+
+    body: bytes = json.dumps(CATALOG).encode()
+    etag: str = '"v1"'
+    status: int = 200
+    silent: bool = False
+    """Read the request and never answer it."""
+    requests: list[dict[str, str]] = field(default_factory=list)
+    released: threading.Event = field(default_factory=threading.Event)
+    """Set at the end of the test: silent handlers return."""
+
+
+@pytest.fixture
+def catalog_server() -> Iterator[tuple[str, Served]]:
+    """An HTTP catalog on loopback that wants the bearer TOKEN: its URL and what it serves."""
+    served = Served()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.requests.append({k.lower(): v for k, v in self.headers.items()})
+            if served.silent:
+                served.released.wait(60)
+                return
+            if served.status != 200:
+                self.send_response(served.status)
+                self.end_headers()
+                return
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                self.send_response(401)
+                self.end_headers()
+                return
+            if self.headers.get("If-None-Match") == served.etag:
+                self.send_response(304)
+                self.send_header("ETag", served.etag)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("ETag", served.etag)
+            self.send_header("Content-Length", str(len(served.body)))
+            self.end_headers()
+            self.wfile.write(served.body)
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/export/catalog.json", served
+    finally:
+        served.released.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()

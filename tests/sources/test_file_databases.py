@@ -81,10 +81,23 @@ def test_sqlite_file_change_makes_the_catalog_stale_and_the_reload_sees_it(tmp_p
 
 def test_a_missing_or_broken_database_file_is_a_problem(tmp_path: Path) -> None:
     [report] = load(tmp_path, "sqlite", "nope.db").sources
-    assert report.problems[0].message == f"sqlite nope.db: no database file at {tmp_path / 'nope.db'}"
+    assert report.problems[0].message == (
+        f"sqlite nope.db: no database file at {tmp_path / 'nope.db'}; "
+        "no earlier copy, so its tables are unknown until it loads"
+    )
     (tmp_path / "junk.db").write_bytes(b"this is not a database" * 100)
     [report] = load(tmp_path, "sqlite", "junk.db").sources
     assert "cannot read" in report.problems[0].message
+
+
+def test_a_database_file_gone_or_broken_keeps_its_last_good_copy(tmp_path: Path) -> None:
+    make_sqlite(tmp_path / "app.db")
+    assert len(load(tmp_path, "sqlite", "app.db").catalog) == 3
+    (tmp_path / "app.db").write_bytes(b"this is not a database" * 100)  # a half-written copy, say
+    loaded = load(tmp_path, "sqlite", "app.db")
+    [report] = loaded.sources
+    assert len(loaded.catalog) == 3 and report.failed
+    assert "cannot read" in report.problems[0].message and "; using the copy read " in report.problems[0].message
 
 
 def make_duckdb(path: Path) -> None:

@@ -4,86 +4,15 @@ the last good copy when the server is down or answers nonsense."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from domain_lsp.catalog.load import LoadedCatalog, load_sources
 from domain_lsp.config import Config, SourceSettings, SqlSettings
-from tests.sources.conftest import free_port
+from tests.sources.conftest import TOKEN, TOKEN_ENV, Served, free_port
 
 pytest.importorskip("httpx")
-
-TOKEN_ENV = "DLSP_TEST_CATALOG_TOKEN"
-TOKEN = "tok-7f3a9c1e5b"
-CATALOG = {
-    "sales": {
-        "orders": {
-            "description": "One row per order",
-            "columns": {"id": "bigint", "total": {"type": "numeric", "description": "Gross"}},
-        }
-    },
-    "core": {
-        "customers": {
-            "id": "int",
-            "email": {"type": "text", "tags": ["pii"]},
-            "legacy_id": {"type": "int", "deprecated": "use id"},
-        }
-    },
-}
-
-
-@dataclass
-class Served:
-    body: bytes = json.dumps(CATALOG).encode()
-    etag: str = '"v1"'
-    status: int = 200
-    requests: list[dict[str, str]] = field(default_factory=list)
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[str, Served]]:
-    served = Served()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            served.requests.append({k.lower(): v for k, v in self.headers.items()})
-            if served.status != 200:
-                self.send_response(served.status)
-                self.end_headers()
-                return
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                self.send_response(401)
-                self.end_headers()
-                return
-            if self.headers.get("If-None-Match") == served.etag:
-                self.send_response(304)
-                self.send_header("ETag", served.etag)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("ETag", served.etag)
-            self.send_header("Content-Length", str(len(served.body)))
-            self.end_headers()
-            self.wfile.write(served.body)
-
-        def log_message(self, format: str, *args: object) -> None:  # keep test output clean
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/export/catalog.json", served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
 
 
 def load(root: Path, url: str, token_env: str | None = TOKEN_ENV) -> LoadedCatalog:
@@ -92,9 +21,9 @@ def load(root: Path, url: str, token_env: str | None = TOKEN_ENV) -> LoadedCatal
 
 
 def test_the_catalog_loads_and_revalidates_with_its_etag(
-    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    catalog_server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, served = server
+    url, served = catalog_server
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     first = load(tmp_path, url)
     [report] = first.sources
@@ -119,9 +48,9 @@ def test_the_catalog_loads_and_revalidates_with_its_etag(
 
 
 def test_unreachable_uses_the_last_good_copy_with_a_warning(
-    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    catalog_server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, _ = server
+    url, _ = catalog_server
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     load(tmp_path, url)
     closed = f"http://127.0.0.1:{free_port()}/export/catalog.json"
@@ -141,13 +70,16 @@ def test_unreachable_uses_the_last_good_copy_with_a_warning(
 def test_unreachable_without_a_copy_is_a_problem(tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{free_port()}/c.json"
     [report] = load(tmp_path, closed, token_env=None).sources
-    assert report.problems[0].message == f"http {closed}: {closed} is unreachable (ConnectError)"
+    assert report.problems[0].message == (
+        f"http {closed}: {closed} is unreachable (ConnectError); no earlier copy, so its tables are unknown until it loads"
+    )
+    assert report.failed
 
 
-def test_a_server_error_or_bad_json_keeps_the_last_good_copy(
-    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_server_error_bad_json_or_no_answer_keeps_the_last_good_copy(
+    catalog_server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, served = server
+    url, served = catalog_server
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     load(tmp_path, url)
     served.status = 503
@@ -156,12 +88,16 @@ def test_a_server_error_or_bad_json_keeps_the_last_good_copy(
     served.status, served.body, served.etag = 200, b"<html>maintenance</html>", '"broken"'
     loaded = load(tmp_path, url)
     assert len(loaded.catalog) == 2 and "not valid JSON" in loaded.sources[0].problems[0].message
+    assert loaded.sources[0].failed  # tried again soon
+    served.silent = True  # never answers: the read timeout ends the wait
+    loaded = load(tmp_path, url)
+    assert len(loaded.catalog) == 2 and "is unreachable (ReadTimeout)" in loaded.sources[0].problems[0].message
 
 
 def test_the_token_is_never_in_a_message(
-    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    catalog_server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, _ = server
+    url, _ = catalog_server
     monkeypatch.setenv(TOKEN_ENV, "wrong-" + TOKEN)
     [report] = load(tmp_path, url).sources
     message = report.problems[0].message

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from domain_lsp.analysis.sql.document import analyze_sql
-from domain_lsp.catalog.load import LoadedCatalog, load_catalog, load_sources
+from domain_lsp.catalog.load import RETRY_SECONDS, LoadedCatalog, live_due, load_catalog, load_sources
 from domain_lsp.config import Config, SourceSettings, SqlSettings, load_config
-from tests.sources.conftest import Postgres, free_port
+from tests.sources.conftest import Postgres, Relay, free_port
 
 ENV = "DLSP_TEST_WAREHOUSE_DSN"
 
@@ -150,7 +150,8 @@ def test_unreachable_server_and_missing_variable(tmp_path: Path, monkeypatch: py
     monkeypatch.delenv(ENV)
     [report] = load(tmp_path).sources
     assert report.problems[0].message == (
-        f"postgres ${ENV}: the environment variable {ENV} is not set (it should hold the connection string)"
+        f"postgres ${ENV}: the environment variable {ENV} is not set (it should hold the connection string); "
+        "no earlier copy, so its tables are unknown until it loads"
     )
 
 
@@ -202,3 +203,29 @@ def test_a_second_load_comes_from_the_cache_until_the_interval_passes(
     monkeypatch.setenv(ENV, postgres.dsn.replace("/shop", "/postgres"))
     third = load_catalog(config)
     assert not third.from_cache and len(third.catalog) == 0
+
+
+def test_a_database_down_or_silent_keeps_its_last_good_copy(
+    postgres: Postgres, relay: Relay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        ENV, Postgres(postgres.host, relay.port, postgres.database, postgres.user, postgres.password).dsn
+    )
+    good = load(tmp_path, timeout=1)
+    assert good.sources[0].problems == [] and len(good.catalog) == 7
+    relay.down()  # connections refused
+    down = load(tmp_path, timeout=1)
+    [report] = down.sources
+    assert len(down.catalog) == 7 and report.tables == 7 and report.failed
+    [problem] = report.problems
+    assert problem.message.startswith(f"postgres ${ENV}: cannot connect: ")
+    assert "; using the copy read " in problem.message and postgres.password not in problem.message
+    # A failed source is tried again soon, however long its refresh interval.
+    assert live_due(down, now=report.loaded_at + RETRY_SECONDS) and not live_due(good, now=report.loaded_at + 60)
+    relay.up()
+    relay.silent = True  # accepts, never answers: the connect timeout ends the wait
+    silent = load(tmp_path, timeout=1)
+    assert len(silent.catalog) == 7 and "; using the copy read " in silent.sources[0].problems[0].message
+    relay.silent = False
+    again = load(tmp_path, timeout=1)
+    assert again.sources[0].problems == [] and not again.sources[0].failed

@@ -13,6 +13,9 @@ class SourceProblem:
     line: int = 0
     """0-based, like `character`; 0 when the problem is about the whole file."""
     character: int = 0
+    fallback: bool = False
+    """A live source could not be read and its last good copy was used instead (see
+    SourceReport.failed)."""
 
 
 class SourceUnavailable(Exception):

@@ -84,7 +84,7 @@ def load_http(settings: SourceSettings, config: Config, catalog: Catalog) -> lis
     if problem is not None:
         fetched = meta.get("fetched_at")
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(fetched)) if isinstance(fetched, (int, float)) else "?"
-        problems.append(SourceProblem(f"{problem}; using the copy fetched {when}"))
+        problems.append(SourceProblem(f"{problem}; using the copy fetched {when}", fallback=True))
     try:
         problems.extend(load_mapping(body_path, body_path.read_text(encoding="utf-8"), catalog))
     except (MappingError, OSError, UnicodeDecodeError) as exc:
