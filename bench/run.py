@@ -55,10 +55,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small sizes: check that the harness works")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: server,check,others")
+    parser.add_argument("--sizes", default="", help="comma-separated catalog sizes for the server part (default: all)")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     quick = args.quick
     sizes = [200, 1000] if quick else [1_000, 10_000, 100_000]
+    if args.sizes:
+        sizes = [int(size) for size in args.sizes.split(",")]
     plan = {
         "statements": 200 if quick else 2_000,
         "python_queries": 100 if quick else 300,

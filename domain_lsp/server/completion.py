@@ -107,8 +107,8 @@ def register(server: DomainLanguageServer) -> None:
             return _attribute_items(attributes, positions) if attributes is not None else None
         if region is None or sql_offset is None:
             return None
-        sql_text = region.analysis.text
-        items = complete_sql(sql_text, sql_offset, project.catalog, project.config.sql)
-        start, end = replace_range(sql_text, sql_offset, project.config.sql.dialect)
+        sql_text, path = region.analysis.text, str(ls.path_of(uri))  # the path keys the analysis's tokens
+        items = complete_sql(sql_text, sql_offset, project.catalog, project.config.sql, path)
+        start, end = replace_range(sql_text, sql_offset, project.config.sql.dialect, path)
         replace = positions.range(*region.to_document(start, end))
         return types.CompletionList(is_incomplete=True, items=[to_item(c, replace) for c in items])

@@ -8,10 +8,9 @@ import pytest
 from sqlglot.tokens import Token
 
 from domain_lsp.analysis.sql.complete import MAX_ITEMS, Completion, complete_sql, replace_range
-from domain_lsp.analysis.sql.completion.cursor import find_cursor, tokens_of
+from domain_lsp.analysis.sql.completion.cursor import find_cursor
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
 from domain_lsp.analysis.sql.completion.sources import find_sources
-from domain_lsp.analysis.sql.parse import tokenize
 from domain_lsp.catalog.model import Catalog, Column, Function, Table
 from domain_lsp.config import SqlSettings
 
@@ -488,33 +487,13 @@ def _shape(tokens: list[Token]) -> list[tuple[str, str, int, int]]:
     return [(t.token_type.name, t.text, t.start, t.end) for t in tokens]
 
 
-def test_incremental_tokens_match_a_full_tokenization() -> None:
-    base = "SELECT 'a;b' AS x; -- one; two\nSELECT * FROM orders o; /* ; */ SELECT o.status FROM orders o WHERE"
-    edits = [
-        base,
-        base + " o.",
-        base + " o.st",
-        base.replace("SELECT *", "SELECT o.*"),  # an edit in the middle
-        base.replace("'a;b'", "'a;b"),  # an unterminated string swallows the rest
-        base.replace("'a;b'", "'a;b'") + "; SELECT 'x",
-        "SELECT 1",
-        base,
-    ]
-    for text in edits:
-        incremental = tokens_of(text, "postgres")
-        full = tokenize(text, "postgres")
-        assert _shape(incremental[0]) == _shape(full[0])
-        assert incremental[1] == full[1]
-
-
 def test_incremental_cursor_matches_a_fresh_read() -> None:
     text = "SELECT 'x;y' FROM a; SELECT o. FROM orders o; -- tail; comment\nSELECT * FROM b WHERE c = ';'"
     for offset in (text.index("o.") + 2, 5, len(text), text.index("b WHERE")):
         for edit in (text, text.replace("'x;y'", "'x;y"), text.replace("a;", "a ;")):
-            tokens_of(text + " WHERE", "postgres", len(text))  # the previous request
-            incremental = find_cursor(edit, offset, "postgres")
-            tokens_of("SELECT 1", "duckdb")  # another dialect: nothing to reuse
-            fresh = find_cursor(edit, offset, "postgres")
+            find_cursor(text + " WHERE", len(text), "postgres", "doc.sql")  # the previous request
+            incremental = find_cursor(edit, offset, "postgres", "doc.sql")  # re-lexes only the edit
+            fresh = find_cursor(edit, offset, "postgres", f"fresh-{len(edit)}-{offset}.sql")
             if fresh is None:
                 assert incremental is None
                 continue

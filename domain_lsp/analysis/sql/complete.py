@@ -54,13 +54,13 @@ class Completion:
     sort_text: str | None = None
 
 
-def complete_sql(text: str, offset: int, catalog: Catalog, settings: SqlSettings) -> list[Completion]:
+def complete_sql(text: str, offset: int, catalog: Catalog, settings: SqlSettings, path: str = "") -> list[Completion]:
     """Completions at `offset` (a str index) in `text`, a whole SQL file; best first.
 
     `catalog` is the workspace catalog, not an analysis overlay (SqlAnalysis.catalog): the
     file's statements before the cursor are layered on here, and the table index is built per
     catalog version, so a fresh overlay per edit would rebuild it every time."""
-    cursor = find_cursor(text, offset, settings.dialect)
+    cursor = find_cursor(text, offset, settings.dialect, path)
     if cursor is None:
         return []
     where = classify(cursor.before, bool(cursor.qualifier))
@@ -72,9 +72,9 @@ def complete_sql(text: str, offset: int, catalog: Catalog, settings: SqlSettings
     return _Builder(text, cursor, where, ctx, settings).build()
 
 
-def replace_range(text: str, offset: int, dialect: str = "") -> tuple[int, int]:
+def replace_range(text: str, offset: int, dialect: str = "", path: str = "") -> tuple[int, int]:
     """The span a completion replaces: the word typed before the cursor, with an opening quote."""
-    cursor = find_cursor(text, offset, dialect)
+    cursor = find_cursor(text, offset, dialect, path)
     if cursor is None:
         return offset, offset
     return cursor.word_start, max(cursor.word_start, min(offset, len(text)))
@@ -188,10 +188,12 @@ class _Builder:
         seen = {id(t) for t in own}
         order = 0
         for schema in home:
+            if order >= MAX_ITEMS:
+                break  # the tables found next would rank below MAX_ITEMS others: never shown
             for table in self._bounded(index.tables(self.prefix, schema), seen):
                 order += 1
                 self.add_table(_TABLE, order, table)
-        if self.prefix:
+        if self.prefix and order < MAX_ITEMS:
             for table in self._bounded(index.tables(self.prefix), seen):
                 order += 1
                 self.add_table(_TABLE, order, table)

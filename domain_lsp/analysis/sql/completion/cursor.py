@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlglot.tokens import Token, TokenType
 
+from domain_lsp.analysis.sql.cache import tokenize_cached
 from domain_lsp.analysis.sql.dialects import get_dialect
-from domain_lsp.analysis.sql.parse import tokenize
-from domain_lsp.findings import Finding
 
 _WORD = re.compile(r"[^\W\d][\w$]*\Z")
 
@@ -40,7 +39,7 @@ class Cursor:
     statement_start: int
     """Offset where the statement starts (just after the previous semicolon)."""
     earlier: list[list[Token]]
-    """Token lists of the statements before this one."""
+    """Token lists of the DDL statements (DDL_VERBS) before this one."""
 
 
 # Tokens whose text is a literal's content (quotes stripped): never a name or keyword.
@@ -78,68 +77,36 @@ def name_of(token: Token) -> str:
     return token.text
 
 
-@dataclass(slots=True)
-class _Tokenized:
-    text: str
-    dialect: str
-    tokens: list[Token]
-    """Tokens of a prefix of `text`: up to the end of the cursor's statement."""
-    starts: list[int]
+DDL_VERBS = frozenset({"CREATE", "ALTER", "DROP", "COMMENT"})
+"""First words of the statements that change the catalog a later statement sees."""
+
+# The statements of the last token list read: the index of each semicolon, and the (start,
+# end) token indexes of each DDL statement. Kept while the tokens are the same list, which
+# tokenize_cached returns for an unchanged text: a request then costs a binary search, not a
+# pass over every token before the cursor.
+_statements: list[tuple[list[Token], list[int], list[tuple[int, int]]]] = []
 
 
-# The last tokenization. A request re-tokenizes only from the last semicolon before both the
-# cursor and the first changed character, up to the semicolon that ends the cursor's
-# statement: tokens never span a semicolon outside a string or comment, so the ones before
-# it are unchanged, and the ones after the cursor's statement are not needed.
-_last: list[_Tokenized] = []
+def _split(tokens: list[Token]) -> tuple[list[int], list[tuple[int, int]]]:
+    if _statements and _statements[0][0] is tokens:
+        return _statements[0][1], _statements[0][2]
+    semicolons = [i for i, token in enumerate(tokens) if token.token_type == TokenType.SEMICOLON]
+    ddl = []
+    start = 0
+    for end in [*semicolons, len(tokens)]:
+        if start < end and keyword(tokens[start]) in DDL_VERBS:
+            ddl.append((start, end))
+        start = end + 1
+    _statements[:] = [(tokens, semicolons, ddl)]
+    return semicolons, ddl
 
 
-def _common_prefix(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    if a[:n] == b[:n]:
-        return n
-    low, high = 0, n
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def tokens_of(text: str, dialect: str, offset: int | None = None) -> tuple[list[Token], Finding | None]:
-    """parse.tokenize, from the previous call's tokens on; with an `offset`, only up to the
-    end of the statement around it (the error then concerns that part only)."""
-    kept: list[Token] = []
-    last = _last[0] if _last else None
-    if last is not None and last.dialect == dialect:
-        limit = min(_common_prefix(last.text, text), len(text) if offset is None else offset)
-        i = bisect.bisect_left(last.starts, limit) - 1
-        while i >= 0 and not (last.tokens[i].token_type == TokenType.SEMICOLON and last.tokens[i].end < limit):
-            i -= 1
-        kept = last.tokens[: i + 1]
-    restart = kept[-1].end + 1 if kept else 0
-    end = len(text)
-    if offset is not None and text.find(";", offset) != -1:
-        end = text.find(";", offset) + 1
-    rest, error = tokenize(text[restart:end], dialect)
-    if end < len(text) and (error is not None or not rest or rest[-1].end != end - restart - 1):
-        rest, error = tokenize(text[restart:], dialect)  # that `;` was in a string or comment
-    for token in rest:
-        token.start += restart
-        token.end += restart
-    if error is not None:
-        error = replace(error, start=error.start + restart, end=error.end + restart)
-    tokens = kept + rest
-    _last[:] = [_Tokenized(text, dialect, tokens, [t.start for t in tokens])]
-    return tokens, error
-
-
-def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
-    """The cursor's surroundings, or None inside a string literal or a comment."""
+def find_cursor(text: str, offset: int, dialect: str, path: str = "") -> Cursor | None:
+    """The cursor's surroundings, or None inside a string literal or a comment. `path` names
+    the document, whose tokens the analysis keeps (tokenize_cached): an unchanged text is not
+    lexed again, an edited one only around the edit."""
     offset = max(0, min(offset, len(text)))
-    tokens, error = tokens_of(text, dialect, offset)
+    tokens, error = tokenize_cached(text, dialect, path)
     open_quote: int | None = None
     quote_end = offset
     if error is not None and offset > error.start:
@@ -154,35 +121,23 @@ def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
         space = re.compile(r"\s").search(text, offset)
         quote_end = space.start() if space else len(text)
         blanked = text[:open_quote] + " " * (quote_end - open_quote) + text[quote_end:]
-        tokens, _ = tokens_of(blanked, dialect, offset)
+        tokens, _ = tokenize_cached(blanked, dialect, path)
 
     # The statement around the cursor: between the semicolons on either side.
-    earlier: list[list[Token]] = []
-    current: list[Token] = []
-    statement_start = 0
-    rest: list[Token] = []
-    for i, token in enumerate(tokens):
-        if token.start >= offset:
-            rest = tokens[i:]
-            break
-        if token.token_type == TokenType.SEMICOLON:
-            if token.end < offset:
-                if current:
-                    earlier.append(current)
-                current = []
-                statement_start = token.end + 1
-                continue
-        current.append(token)
-    for token in rest:
-        if token.token_type == TokenType.SEMICOLON:
-            break
-        current.append(token)
+    semicolons, ddl = _split(tokens)
+    at = bisect.bisect_left(tokens, offset, key=_start)  # tokens[:at] start before the cursor
+    n = bisect.bisect_left(semicolons, at)  # semicolons[:n] are before the cursor
+    first = semicolons[n - 1] + 1 if n else 0
+    last = semicolons[n] if n < len(semicolons) else len(tokens)
+    current = tokens[first:last]
+    statement_start = tokens[first - 1].end + 1 if first else 0
+    earlier = [tokens[start:end] for start, end in ddl if end < first]
 
-    first = current[0] if current else None
-    if first is not None and first.token_type == TokenType.COMMAND and first.text.upper() == "EXPLAIN":
+    head = current[0] if current else None
+    if head is not None and head.token_type == TokenType.COMMAND and head.text.upper() == "EXPLAIN":
         # sqlglot reads what follows a command as one string: read the statement without it.
-        blanked = text[: first.start] + " " * (first.end + 1 - first.start) + text[first.end + 1 :]
-        return find_cursor(blanked, offset, dialect)
+        blanked = text[: head.start] + " " * (head.end + 1 - head.start) + text[head.end + 1 :]
+        return find_cursor(blanked, offset, dialect, path)
 
     # The word under the cursor, if any.
     word: Token | None = None
@@ -216,6 +171,10 @@ def find_cursor(text: str, offset: int, dialect: str) -> Cursor | None:
     return Cursor(
         text, offset, prefix, quoted, word_start, word_end, tuple(qualifier), before, after, statement_start, earlier
     )
+
+
+def _start(token: Token) -> int:
+    return token.start
 
 
 def _last_end(tokens: list[Token], offset: int, default: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlglot.tokens import Token
 
-from domain_lsp.analysis.sql.completion.cursor import keyword
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
 from domain_lsp.analysis.sql.parse import parse_statement
 from domain_lsp.catalog.ddl import DdlApplier
@@ -13,17 +12,15 @@ from domain_lsp.catalog.model import Catalog, Table
 from domain_lsp.config import SqlSettings
 from domain_lsp.text import LineIndex
 
-_DDL_VERBS = frozenset({"CREATE", "ALTER", "DROP", "COMMENT"})
 # One slot: the overlay of the last request, reused while the file's earlier DDL and the
 # catalog's versions stay the same (typing below them). One slot, because the overlay holds
 # its parent: a map of them would keep every replaced workspace catalog alive.
 _last_local: list[tuple[tuple[object, ...], Catalog]] = []
 
 
-def local_catalog(text: str, earlier: list[list[Token]], catalog: Catalog, settings: SqlSettings) -> Catalog:
-    """The catalog with the tables that earlier statements create (or alter, or drop) on top.
-    Only DDL statements are parsed, and the result is reused while they stay the same."""
-    ddl = [tokens for tokens in earlier if keyword(tokens[0]) in _DDL_VERBS]
+def local_catalog(text: str, ddl: list[list[Token]], catalog: Catalog, settings: SqlSettings) -> Catalog:
+    """The catalog with the tables that the earlier DDL statements `ddl` create (or alter, or
+    drop) on top; reused while they stay the same."""
     stamp: list[object] = [settings.dialect, settings.search_path]
     current: Catalog | None = catalog
     while current is not None:
