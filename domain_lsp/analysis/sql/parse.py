@@ -4,6 +4,7 @@ never hides the others. Offsets in the trees (Identifier/Func `meta`) are into t
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 
@@ -47,19 +48,26 @@ def tokenize(text: str, dialect: str) -> tuple[list[Token], Finding | None]:
         return tokens, Finding("syntax-error", f"unterminated {what}", start, max(end, start + 1))
 
 
+_token_type = operator.attrgetter("token_type")
+
+
 def split_statements(tokens: list[Token]) -> list[list[Token]]:
+    """The tokens between semicolons, empty statements left out. The semicolons are found by
+    list.index over the token types (a scan in C): a Python loop over the 60,000 tokens of a
+    2,000-statement file took 16 ms of every edit's analysis."""
+    types = list(map(_token_type, tokens))
     chunks: list[list[Token]] = []
-    current: list[Token] = []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if current:
-                chunks.append(current)
-            current = []
-        else:
-            current.append(token)
-    if current:
-        chunks.append(current)
-    return chunks
+    start = 0
+    while True:
+        try:
+            end = types.index(TokenType.SEMICOLON, start)
+        except ValueError:
+            end = len(tokens)
+        if end > start:
+            chunks.append(tokens[start:end])
+        if end == len(tokens):
+            return chunks
+        start = end + 1
 
 
 def parse_statement(tokens: list[Token], text: str, dialect: str, lines: LineIndex) -> Statement:
