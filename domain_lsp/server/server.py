@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from domain_lsp import __version__
@@ -16,6 +17,7 @@ from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.config import ConfigError
 from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES, Project
 from domain_lsp.server.documents import use_lsp_lines
+from domain_lsp.server.memory import IdleCollector
 from domain_lsp.server.positions import Positions, encoding_of
 from domain_lsp.server.state import DocumentAnalysis, ServerState
 from domain_lsp.server.suggestions import SuggestionTracker
@@ -47,12 +49,31 @@ class Cursor:
         return self.region is not None and self.sql_offset is not None
 
 
+class _Protocol(LanguageServerProtocol):
+    def handle_message(self, message: Any) -> None:
+        collector = getattr(self._server, "collector", None)
+        if collector is not None:
+            collector.touch()
+        super().handle_message(message)
+
+
 class DomainLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("domain-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        from domain_lsp.server.freshness import progress_reporter
+        super().__init__(
+            "domain-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=_Protocol,
+        )
+        self.collector = IdleCollector()
+        from domain_lsp.server.freshness import progress_reporter, source_reporter
 
-        self.state = ServerState(self.report_config_error, on_reloaded=self.republish, on_load=progress_reporter(self))
+        self.state = ServerState(
+            self.report_config_error,
+            on_reloaded=self.republish,
+            on_load=progress_reporter(self),
+            on_sources=source_reporter(self),
+        )
         self.suggestions = SuggestionTracker()
         self.publisher: Publisher | None = None
 
