@@ -1,7 +1,8 @@
 """Ask the team's package index whether a distribution exists: PEP 691 JSON, else PEP 503 HTML.
 
-Answers are cached per process; an unreachable index (offline, timeout, server error) answers
-"don't know" so the analysis falls back to what the inventory and environment say.
+Answers are cached per PackageIndex (one per project load); an unreachable index (offline,
+timeout, server error) answers "don't know" so the analysis falls back to what the inventory and
+environment say, and is not asked again for a while by any PackageIndex of the process.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ UNKNOWN_RETRY_SECONDS = 60.0
 firewall that drops packets, costs one timeout a minute, not one per import."""
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 
+_down_since: dict[str, float] = {}
+"""When each index URL last failed, shared by every PackageIndex: the server makes a new one on
+each reload (live sources reload every few seconds), and each would otherwise wait again for an
+index that does not answer, on the server's event loop."""
+_down_lock = threading.Lock()
+
 
 @dataclass(frozen=True)
 class IndexAnswer:
@@ -33,7 +40,6 @@ class PackageIndex:
         self.url = url.rstrip("/") + "/"
         self.timeout = timeout
         self._answers: dict[str, IndexAnswer] = {}
-        self._down_since: float | None = None
         self._lock = threading.Lock()
 
     def lookup(self, distribution: str) -> IndexAnswer | None:
@@ -42,14 +48,18 @@ class PackageIndex:
         with self._lock:
             if key in self._answers:
                 return self._answers[key]
-            if self._down_since is not None and time.monotonic() - self._down_since < UNKNOWN_RETRY_SECONDS:
+        with _down_lock:
+            down = _down_since.get(self.url)
+            if down is not None and time.monotonic() - down < UNKNOWN_RETRY_SECONDS:
                 return None
         answer = self._ask(key)
-        with self._lock:
+        with _down_lock:
             if answer is None:
-                self._down_since = time.monotonic()
+                _down_since[self.url] = time.monotonic()
             else:
-                self._down_since = None
+                _down_since.pop(self.url, None)
+        if answer is not None:
+            with self._lock:
                 self._answers[key] = answer
         return answer
 

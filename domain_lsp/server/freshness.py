@@ -1,6 +1,7 @@
 """Keeping the catalog fresh without blocking: file watchers the client runs for us, a timer for
-live sources and for changes the client did not report, and `$/progress` while a load runs.
-Requests keep using the previous catalog until a reload has finished (server/state.py).
+live sources and for changes the client did not report, `$/progress` while a load runs, and a
+message when a source cannot be read. Requests keep using the previous catalog until a reload
+has finished (server/state.py).
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from lsprotocol import types
 
+from domain_lsp.catalog.load import SourceReport, missing_globs
+from domain_lsp.project import Project
 from domain_lsp.server.server import DomainLanguageServer  # at run time: pygls reads the hints
 
 log = logging.getLogger(__name__)
@@ -69,6 +74,75 @@ def progress_reporter(ls: DomainLanguageServer) -> Callable[[], Callable[[str], 
         return end
 
     return start
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A source's problems as told to the user."""
+
+    live: bool
+    problems: tuple[str, ...]
+    """When these change, the log says so."""
+    news: tuple[str, ...]
+    """When these change, a message says so: a live source's problems; nothing for a schema
+    file, told once while it has problems (one being edited would bring a message per save)."""
+    text: str
+    details: list[str] = field(compare=False)
+
+
+def source_reporter(ls: DomainLanguageServer) -> Callable[[Project], None]:
+    """Sources that could not be read, told once: `window/showMessage` when a source starts
+    failing (a live one: or fails another way) and when a live one reads again, and every
+    problem in the log when they change. A load that changes nothing says nothing: a source
+    retried every few seconds must not nag. The editor has nowhere else to show them: a failed
+    database or a broken mapping file has no open document, and `domain-lsp check` reports them
+    on files the editor never opens."""
+    told: dict[tuple[str, str], Notice] = {}
+
+    def report(project: Project) -> None:
+        config = project.config
+        where = str(config.path or config.root)
+        notices = {
+            (where, r.name or str(r.path)): _notice(r, config.root) for r in project.loaded.sources if r.problems
+        }
+        if config.path is not None:
+            for glob in missing_globs(config):
+                text = f"schema glob `{glob}` in {config.path.name} matches no file"
+                notices[(where, f"glob {glob}")] = Notice(False, (text,), (), text, [f"{config.path}: {text}"])
+        for key, notice in notices.items():
+            before = told.get(key)
+            told[key] = notice
+            if before is None or before.problems != notice.problems:
+                ls.window_log_message(types.LogMessageParams(types.MessageType.Warning, "\n".join(notice.details)))
+            if before is None or before.news != notice.news:
+                message = f"domain-lsp: {notice.text}"
+                ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
+        for key in [k for k in told if k[0] == where and k not in notices]:
+            if told.pop(key).live:
+                tables = next((r.tables for r in project.loaded.sources if r.name == key[1]), 0)
+                text = f"domain-lsp: {key[1]} read again ({tables} tables)"
+                ls.window_show_message(types.ShowMessageParams(types.MessageType.Info, text))
+
+    return report
+
+
+def _notice(report: SourceReport, root: Path) -> Notice:
+    """A live source is named by SourceSettings.name, never by its DSN or token."""
+    live = report.live is not None
+    first, more = report.problems[0], len(report.problems) - 1
+    if live:
+        location = report.name.partition(" ")[2] or report.name
+        text = first.message if location in first.message else f"{report.name}: {first.message}"
+    else:
+        path = report.path.relative_to(root) if report.path.is_relative_to(root) else report.path
+        text = f"schema file {path}:{first.line + 1}: {first.message}"
+    if more:
+        text += f" (and {more} more {'problem' if more == 1 else 'problems'}: see the output log)"
+    details = [
+        f"{report.path}:{p.line + 1}:{p.character + 1}: {report.kind} source: {p.message}" for p in report.problems
+    ]
+    problems = tuple(p.message for p in report.problems)
+    return Notice(live, problems, problems if live else (), text, details)
 
 
 def register(server: DomainLanguageServer) -> None:

@@ -107,6 +107,7 @@ class ServerState:
         on_config_error: Callable[[ConfigError], None],
         on_reloaded: Callable[[], None] = lambda: None,
         on_load: Callable[[], Callable[[str], None]] | None = None,
+        on_sources: Callable[[Project], None] = lambda project: None,
     ) -> None:
         self.root: Path | None = None
         self.config_path: Path | None = None
@@ -120,6 +121,8 @@ class ServerState:
         """Called after a background reload replaced a project: documents need re-checking."""
         self._on_load = on_load
         """Called when a load starts; returns what to call with a summary when it ends."""
+        self._on_sources = on_sources
+        """Called with each project loaded: tells the user about its sources' problems."""
         self.config_errors: dict[Path, ConfigError] = {}
         self._config_files: dict[Path, Path | None] = {}
         self.generation = 0
@@ -198,6 +201,7 @@ class ServerState:
             slot.current = project
             if done is not None:
                 done(f"{len(project.catalog)} tables")
+            self._on_sources(project)
             if replaced:
                 self._analyses.clear()
                 self.generation += 1

@@ -192,6 +192,8 @@ class Relay:
         self.upstream = upstream
         self.port = free_port()
         self.silent = False
+        self.unanswered = 0
+        """Connections accepted while silent."""
         self._listener: socket.socket | None = None
         self._held: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -223,6 +225,7 @@ class Relay:
             with self._lock:
                 self._held.append(client)
             if self.silent:
+                self.unanswered += 1
                 continue
             try:
                 server = socket.create_connection(self.upstream, timeout=10)
