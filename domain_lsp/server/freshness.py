@@ -118,9 +118,10 @@ def source_reporter(ls: DomainLanguageServer) -> Callable[[Project], None]:
                 message = f"domain-lsp: {notice.text}"
                 ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
         for key in [k for k in told if k[0] == where and k not in notices]:
-            if told.pop(key).live:
-                tables = next((r.tables for r in project.loaded.sources if r.name == key[1]), 0)
-                text = f"domain-lsp: {key[1]} read again ({tables} tables)"
+            was_live = told.pop(key).live
+            source = next((r for r in project.loaded.sources if r.name == key[1]), None)
+            if was_live and source is not None:  # not a source the config no longer lists
+                text = f"domain-lsp: {source.name} read again ({source.tables} tables)"
                 ls.window_show_message(types.ShowMessageParams(types.MessageType.Info, text))
 
     return report
