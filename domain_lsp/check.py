@@ -6,12 +6,14 @@ to the lines a branch changed (`diff`); the output is the same whichever way the
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from domain_lsp.analysis.sql.cache import read_once
 from domain_lsp.catalog.load import SourceReport, missing_globs
 from domain_lsp.config import Config, find_config, load_config, vcs_root
 from domain_lsp.findings import Finding
@@ -115,6 +117,8 @@ class Checker:
                 config = Config(root=key)
             project = self.projects[key] = Project.load(config, trusted=self.trusted)
             self.policies[key] = Policy.build(config.diagnostics, self.select, self.ignore)
+            read_once(project.catalog)
+            gc.freeze()  # the project lives as long as the run: out of the collector's reach
         return project
 
     def check_file(self, path: Path, argument: Path) -> CheckedFile:

@@ -80,6 +80,14 @@ def cache_for(catalog: Catalog) -> StatementCache:
     return cache
 
 
+def read_once(catalog: Catalog) -> None:
+    """Analyses against `catalog` read each file once (`domain-lsp check`): keep no parse trees.
+    A tree is reused only when its text comes again at the same offset, which in a batch run is
+    never, and 20,000 kept trees are millions of objects that every full garbage collection
+    walks (6 of a 5,000-file check's 13 seconds)."""
+    cache_for(catalog).parsed = Lru(size=0)
+
+
 def catalog_versions(catalog: Catalog) -> tuple[int, ...]:
     versions = []
     current: Catalog | None = catalog
