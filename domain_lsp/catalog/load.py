@@ -102,8 +102,10 @@ def live_due(loaded: LoadedCatalog, now: float | None = None, on_demand: bool = 
     for report in loaded.sources:
         if report.live is None:
             continue
+        if on_demand and report.live.refresh_interval == 0:
+            return True
         interval = _refresh_interval(report)
-        if (interval > 0 and now - report.loaded_at >= interval) or (interval == 0 and on_demand):
+        if interval > 0 and now - report.loaded_at >= interval:
             return True
     return False
 

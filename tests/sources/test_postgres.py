@@ -220,8 +220,9 @@ def test_a_database_down_or_silent_keeps_its_last_good_copy(
     [problem] = report.problems
     assert problem.message.startswith(f"postgres ${ENV}: cannot connect: ")
     assert "; using the copy read " in problem.message and postgres.password not in problem.message
-    # A failed source is tried again soon, however long its refresh interval.
+    # A failed source is tried again soon, even with no refresh interval; the CLI tries at once.
     assert live_due(down, now=report.loaded_at + RETRY_SECONDS) and not live_due(good, now=report.loaded_at + 60)
+    assert not live_due(down, now=report.loaded_at + 1) and live_due(down, now=report.loaded_at + 1, on_demand=True)
     relay.up()
     relay.silent = True  # accepts, never answers: the connect timeout ends the wait
     silent = load(tmp_path, timeout=1)
