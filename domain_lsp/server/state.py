@@ -201,11 +201,14 @@ class ServerState:
             slot.current = project
             if done is not None:
                 done(f"{len(project.catalog)} tables")
-            self._on_sources(project)
             if replaced:
                 self._analyses.clear()
                 self.generation += 1
                 self._on_reloaded()
+            try:
+                self._on_sources(project)
+            except Exception:  # telling the user must never keep the new catalog from being used
+                log.exception("reporting the catalog's source problems failed")
             if allow_stale and catalog_is_stale(project.loaded):
                 self._start_load(slot)  # shown from the cache at once; now read what changed
 
