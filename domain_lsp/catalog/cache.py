@@ -4,15 +4,16 @@ One file per config, in the user's cache folder. It is used only when its key st
 the format, domain-lsp's version, the SQL settings, every candidate source file's path, mtime
 and size, and each live source's identity (never a secret: the DSN's host, port, database and
 user, or the URL). Tables are stored as plain tuples, which pickle writes and reads several
-times faster than the objects themselves, each table's columns as one marshalled blob that is
-unpacked when the table is first used: at 100,000 tables a warm start reads 100,000 blobs
-instead of building 3 million columns (0.6 s instead of 4.4 s).
+times faster than the objects themselves; each table's columns are one marshalled blob, stored
+after the pickle and unpacked when the table is first used: at 100,000 tables a warm start
+builds 100,000 tables instead of 3 million columns (0.45 s instead of 4.4 s).
 """
 
 from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
 import os
 import pickle
 import sys
@@ -23,7 +24,7 @@ from typing import Any
 from domain_lsp import __version__
 from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
 
-FORMAT = 3
+FORMAT = 4
 RACY_SECONDS = 2.0
 ENV_DIR = "DOMAIN_LSP_CACHE_DIR"
 
@@ -57,19 +58,27 @@ def cache_key(config: Any) -> tuple[Any, ...]:
     )
 
 
+MAGIC = b"DLSPCAT\x00"
+
+
 def read(config: Any) -> Any:
     """The cached LoadedCatalog for `config`, or None when there is none or it is out of date."""
     from domain_lsp.catalog.load import LoadedCatalog
 
     try:
         with cache_file(config).open("rb") as handle:
-            key, payload = pickle.load(handle)
+            # Mapped, not read: the columns of tables never used are never paged in.
+            data = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+        if data[: len(MAGIC)] != MAGIC:
+            return None
+        head_end = len(MAGIC) + 8 + int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "little")
+        key, payload = pickle.loads(data[len(MAGIC) + 8 : head_end])
     except Exception:  # absent, truncated, or written by another version: load afresh
         return None
     if key != cache_key(config):
         return None
     try:
-        catalog = _thaw(payload["catalog"])
+        catalog = _thaw(payload["catalog"], data[head_end:])
         loaded = LoadedCatalog(catalog, payload["sources"], payload["seconds"], payload["dbt"], from_cache=True)
     except Exception:
         return None
@@ -77,22 +86,25 @@ def read(config: Any) -> Any:
 
 
 def write(config: Any, loaded: Any) -> None:
-    """Save `loaded` for the next start; a cache that cannot be written is only slower."""
+    """Save `loaded` for the next start; a cache that cannot be written is only slower.
+
+    The file is MAGIC, the length of the pickled head, the head (key and payload), then every
+    table's marshalled columns back to back: the head refers to them by offset, so a start
+    unpickles 100,000 small tuples and never copies the columns it does not use."""
     key = cache_key(config)
     if _racy(key[5], *(report.inputs for report in loaded.sources)):
         return
     path = cache_file(config)
-    payload = {
-        "catalog": _freeze(loaded.catalog),
-        "sources": loaded.sources,
-        "seconds": loaded.seconds,
-        "dbt": loaded.dbt,
-    }
+    tables, area = _freeze(loaded.catalog)
+    payload = {"catalog": tables, "sources": loaded.sources, "seconds": loaded.seconds, "dbt": loaded.dbt}
     try:
+        head = pickle.dumps((key, payload), protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         with partial.open("wb") as handle:
-            pickle.dump((key, payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(MAGIC + len(head).to_bytes(8, "little"))
+            handle.write(head)
+            handle.write(area)
         os.replace(partial, path)
     except OSError:
         pass
@@ -110,9 +122,10 @@ def _racy(*groups: tuple[tuple[str, int, int], ...]) -> bool:
 # -- plain tuples ---------------------------------------------------------------------------------
 
 
-def _freeze(catalog: Catalog) -> tuple[Any, ...]:
-    """Tables as tuples whose columns are one marshalled blob each: reading the cache then costs
-    one bytes object per table, and only the tables a file uses are ever unpacked."""
+def _freeze(catalog: Catalog) -> tuple[tuple[Any, ...], bytearray]:
+    """Tables as tuples, and an area holding each table's columns as one marshalled blob that
+    a tuple refers to by (offset, length): only the tables a file uses are ever unpacked."""
+    area = bytearray()
     strings: dict[str, str] = {}
     share = strings.setdefault  # one object per distinct string: pickle then writes it once
     paths: dict[str, int] = {}
@@ -122,8 +135,8 @@ def _freeze(catalog: Catalog) -> tuple[Any, ...]:
             return None
         return paths.setdefault(location.path, len(paths)), location.line, location.character
 
-    def columns_blob(table: Table) -> bytes:
-        return marshal.dumps(
+    def columns_blob(table: Table) -> tuple[int, int]:
+        blob = marshal.dumps(
             tuple(
                 (
                     c.name if k == key(c.name) else (c.name, k),
@@ -136,6 +149,8 @@ def _freeze(catalog: Catalog) -> tuple[Any, ...]:
                 for k, c in table.columns.items()
             )
         )
+        area.extend(blob)
+        return len(area) - len(blob), len(blob)
 
     tables = [
         (
@@ -154,18 +169,19 @@ def _freeze(catalog: Catalog) -> tuple[Any, ...]:
         for t in catalog.tables()
     ]
     functions = [(f.name, f.schema, f.signature, f.description, where(f.location)) for f in catalog.functions()]
-    return tables, catalog.schema_entries(), functions, list(paths)
+    return (tables, catalog.schema_entries(), functions, list(paths)), area
 
 
-def _thaw(frozen: tuple[Any, ...]) -> Catalog:
+def _thaw(frozen: tuple[Any, ...], area: memoryview) -> Catalog:
     tables, schemas, functions, paths = frozen
 
     def at(where: tuple[int, int, int] | None) -> Location | None:
         return None if where is None else Location(paths[where[0]], where[1], where[2])
 
-    def unpack(blob: bytes) -> dict[str, Column]:
+    def unpack(blob: tuple[int, int]) -> dict[str, Column]:
         columns: dict[str, Column] = {}
-        for name, type_, description, location, tags, deprecated in marshal.loads(blob):
+        start, length = blob
+        for name, type_, description, location, tags, deprecated in marshal.loads(area[start : start + length]):
             name, folded = (name, key(name)) if isinstance(name, str) else name
             columns[folded] = Column(name, type_, description, at(location), tags, deprecated)
         return columns
@@ -181,7 +197,7 @@ def _thaw(frozen: tuple[Any, ...]) -> Catalog:
         deprecated: str | None,
         known: bool,
         count: int,
-        blob: bytes,
+        blob: tuple[int, int],
     ) -> Table:
         table = Table(name, schema, database, kind, None, description, at(location), tags, deprecated, known)
         table.pack_columns(unpack, blob, count)

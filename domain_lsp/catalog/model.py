@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def key(name: str) -> str:
     return name.casefold()
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where something is defined: a file path and a 0-based line and code-point column."""
+class Location(NamedTuple):
+    """Where something is defined: a file path and a 0-based line and code-point column. A named
+    tuple: a warm start makes one per table, three times faster than a frozen dataclass."""
 
     path: str
     line: int
