@@ -65,15 +65,24 @@ async def diagnostics_for(ls: DomainLanguageServer, uri: str) -> list[types.Diag
 
 
 class Publisher:
-    """Debounced pushes, one pending task per document; stale versions are never published."""
+    """Debounced pushes, one pending task per document; stale versions are never published.
+
+    The debounce is on the trailing edge only while edits come in a burst: an edit after a
+    quiet spell (none in the last DEBOUNCE_SECONDS) is analysed at once, so a single change
+    shows its diagnostics after the analysis alone, and fast typing is still coalesced."""
 
     def __init__(self, ls: DomainLanguageServer) -> None:
         self.ls = ls
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.last_scheduled: dict[str, float] = {}
 
     def schedule(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
         if client_pulls(self.ls):
             return
+        now = time.monotonic()
+        if now - self.last_scheduled.get(uri, float("-inf")) >= DEBOUNCE_SECONDS:
+            delay = 0
+        self.last_scheduled[uri] = now
         previous = self.pending.pop(uri, None)
         if previous is not None:
             previous.cancel()
@@ -149,6 +158,7 @@ def register(server: DomainLanguageServer) -> None:
         task = publisher.pending.pop(uri, None)
         if task is not None:
             task.cancel()
+        publisher.last_scheduled.pop(uri, None)
         ls.state.close(uri)
         ls.suggestions.close(uri)
         if not client_pulls(ls):
