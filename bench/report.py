@@ -41,7 +41,11 @@ def render(results: dict[str, Any]) -> str:
         for part, label in (("completion_sql", "SQL file"), ("completion_python", "Python file")):
             for context in ("after FROM", "after alias.", "SELECT list"):
                 rows.append((f"completion, {label}, {context}", lambda r, p=part, c=context: _ms(r[p].get(c))))
-        for mode, what in (("replace", "a digit replaced"), ("insert", "a space typed or deleted")):
+        for mode, what in (
+            ("replace", "a digit replaced"),
+            ("insert", "a space typed or deleted"),
+            ("burst", "last of 4 keys 20 ms apart"),
+        ):
             rows.append(
                 (f"edit → diagnostics, {what}", lambda r, m=mode: _ms((r.get("edit_to_diagnostics") or {}).get(m)))
             )

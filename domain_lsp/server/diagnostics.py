@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from domain_lsp.server.server import DomainLanguageServer
 
 DEBOUNCE_SECONDS = 0.05
+QUIET_SECONDS = 0.01
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -67,20 +68,24 @@ async def diagnostics_for(ls: DomainLanguageServer, uri: str) -> list[types.Diag
 class Publisher:
     """Debounced pushes, one pending task per document; stale versions are never published.
 
-    The debounce is on the trailing edge only while edits come in a burst: an edit after a
-    quiet spell (none in the last DEBOUNCE_SECONDS) is analysed at once, so a single change
-    shows its diagnostics after the analysis alone, and fast typing is still coalesced."""
+    An edit that finds the server quiet (no edit of the document and no analysis ended in the
+    last QUIET_SECONDS) is analysed at once: a single change shows its diagnostics after the
+    analysis alone. Edits that queued up while an analysis ran, or come faster than that, wait
+    for a pause of DEBOUNCE_SECONDS, so a burst of typing is analysed once, at its end. (Judging
+    by the time since the last edit alone is fooled by a slow analysis: the keystrokes queued
+    behind it arrive spaced by its length.)"""
 
     def __init__(self, ls: DomainLanguageServer) -> None:
         self.ls = ls
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.last_scheduled: dict[str, float] = {}
+        self.analysed_at = float("-inf")
 
     def schedule(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
         if client_pulls(self.ls):
             return
         now = time.monotonic()
-        if now - self.last_scheduled.get(uri, float("-inf")) >= DEBOUNCE_SECONDS:
+        if now - max(self.last_scheduled.get(uri, float("-inf")), self.analysed_at) >= QUIET_SECONDS:
             delay = 0
         self.last_scheduled[uri] = now
         previous = self.pending.pop(uri, None)
@@ -94,7 +99,10 @@ class Publisher:
         if document is None:
             return
         version = document.version
-        diagnostics = await diagnostics_for(self.ls, uri)
+        try:
+            diagnostics = await diagnostics_for(self.ls, uri)
+        finally:
+            self.analysed_at = time.monotonic()
         current = self.ls.workspace.text_documents.get(uri)
         if current is None or current.version != version:
             return  # a newer edit arrived meanwhile; its own task publishes
