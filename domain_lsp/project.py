@@ -5,6 +5,7 @@ The language server and the CLI both hold a Project; neither adds analysis of it
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +40,12 @@ class Project:
         """`refresh` re-reads every source; `allow_stale` takes the on-disk copy even when a live
         source is due (a starting server shows it at once and refreshes in the background);
         `trusted` False never runs the workspace's interpreter (see PackageContext.load)."""
-        catalog = load_catalog(config, allow_stale=allow_stale, refresh=refresh)
-        return cls(config, catalog, PackageContext.load(config, trusted=trusted), trusted=trusted)
+        # The package context mostly waits for the interpreter probe (a subprocess): read it
+        # while the catalog loads, which takes as long again off a start.
+        with ThreadPoolExecutor(1, thread_name_prefix="domain-lsp-packages") as pool:
+            packages = pool.submit(PackageContext.load, config, trusted)
+            catalog = load_catalog(config, allow_stale=allow_stale, refresh=refresh)
+            return cls(config, catalog, packages.result(), trusted=trusted)
 
     def package_context(self) -> PackageContext:
         if self.packages is None:
