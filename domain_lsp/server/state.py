@@ -100,6 +100,10 @@ class _Slot:
     """Requests wait for `loading` instead of using `current`: the user saved a source and
     expects the next answers to reflect it."""
 
+    @property
+    def reload_awaited(self) -> bool:
+        return self.awaited and self.loading is not None
+
 
 class ServerState:
     def __init__(
@@ -157,13 +161,12 @@ class ServerState:
     async def project_for(self, path: Path) -> Project:
         """The project governing `path`. While a reload runs, requests get the previous project:
         loading never blocks them (except the very first load)."""
-        config_file = self._find_config(path)
-        key = config_file or self.root or path.parent
+        key = self._slot_key(path)
         slot = self._projects.get(key)
         if slot is None:
             slot = self._projects[key] = _Slot(path)
             self._start_load(slot, allow_stale=True)
-        if slot.current is not None and not (slot.awaited and slot.loading is not None):
+        if slot.current is not None and not slot.reload_awaited:
             return slot.current
         if slot.loading is None:
             self._start_load(slot)
@@ -314,11 +317,14 @@ class ServerState:
 
     # -- documents ----------------------------------------------------------------------
     async def analyze(self, uri: str, path: Path, text: str, version: int | None, language: str) -> DocumentAnalysis:
+        # While a reload the answers must wait for runs (a saved schema), an analysis of the
+        # same text is stale: it was made against the catalog being replaced.
+        reloading = self._awaits_reload(path)
         cached = self._analyses.get(uri)
-        if cached is not None and cached.version == version and cached.text == text:
+        if cached is not None and cached.version == version and cached.text == text and not reloading:
             return cached
         pending = self._pending.get(uri)
-        if pending is None or pending[0] != version or pending[1] != text:
+        if pending is None or pending[0] != version or pending[1] != text or reloading:
             future = asyncio.ensure_future(self.analyze_text(path, text, language, version))
             pending = self._pending[uri] = (version, text, future)
         # Shared by every request for this version; shielded so one cancelled request does not
@@ -328,6 +334,13 @@ class ServerState:
             del self._pending[uri]
         self._analyses[uri] = result
         return result
+
+    def _slot_key(self, path: Path) -> Path:
+        return self._find_config(path) or self.root or path.parent
+
+    def _awaits_reload(self, path: Path) -> bool:
+        slot = self._projects.get(self._slot_key(path))
+        return slot is not None and slot.reload_awaited
 
     async def analyze_text(self, path: Path, text: str, language: str, version: int | None = None) -> DocumentAnalysis:
         """Analyse a text as a document of `language` ("sql", "python"); nothing is cached.
