@@ -182,6 +182,8 @@ def test_the_cli_checks_pathological_files_and_names_what_it_skips(tmp_path: Pat
     )
     (root / "union.sql").write_text(branches + ";\n")
     (root / "deep.sql").write_text(nested(MAX_NESTED_QUERIES + 1) + ";\nSELECT nope2 FROM sales.orders;\n")
+    # sqlglot's compiled parser overflows the C stack (killing the process) near 7,500 levels
+    (root / "deeper.sql").write_text(nested(8_000) + ";\nSELECT nope3 FROM sales.orders;\n")
     result = subprocess.run(
         [sys.executable, "-m", "domain_lsp", "check"],
         cwd=root,
@@ -202,4 +204,6 @@ def test_the_cli_checks_pathological_files_and_names_what_it_skips(tmp_path: Pat
     assert line_with("union.sql:1999:8:", "unknown-column", "order_idd")
     assert line_with("deep.sql:1:", "file-error", "statement too complex to check", "1,001 nested queries")
     assert line_with("deep.sql:2:8:", "unknown-column", "nope2")
+    assert line_with("deeper.sql:1:1:", "file-error", "nested too deeply to check", "7,999 deep")
+    assert line_with("deeper.sql:2:8:", "unknown-column", "nope3")
     assert "Traceback" not in result.stderr

@@ -58,6 +58,9 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
     verdicts = confirm_syntax(text, statements, settings.dialect)
     for statement, verdict in zip(statements, verdicts, strict=True):
         error = statement.error if verdict is None else verdict.error
+        if statement.error is not None and statement.error.code == "file-error":
+            findings.append(statement.error)  # not parsed at all: said whatever the database thinks
+            error = verdict.error if verdict is not None else None
         if error is not None:
             findings.append(error)
         if not has_tree(statement) or (verdict is not None and not verdict.standalone):

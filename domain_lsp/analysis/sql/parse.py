@@ -70,8 +70,38 @@ def split_statements(tokens: list[Token]) -> list[list[Token]]:
         start = end + 1
 
 
+MAX_NESTING = 1_000
+"""Deepest parenthesis nesting handed to sqlglot's parser: its compiled build crashes the whole
+process (a C stack overflow) at about 7,500 nested subqueries, and gives up on expressions
+nested about 500 deep with a RecursionError anyway."""
+
+
+def nesting(tokens: list[Token], text: str) -> int:
+    """How deep the parentheses of these tokens nest (0 when fewer than MAX_NESTING open)."""
+    if not tokens or text.count("(", tokens[0].start, tokens[-1].end + 1) <= MAX_NESTING:
+        return 0  # counting characters (in C) rules out nearly every statement
+    depth = deepest = 0
+    for token in tokens:
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+    return deepest
+
+
 def parse_statement(tokens: list[Token], text: str, dialect: str, lines: LineIndex) -> Statement:
     statement = Statement(tokens[0].start, tokens[-1].end + 1, tokens)
+    depth = nesting(tokens, text)
+    if depth > MAX_NESTING:
+        statement.error = Finding(
+            "file-error",
+            f"statement nested too deeply to check: parentheses {depth:,} deep (limit {MAX_NESTING:,}); "
+            "its syntax, tables and columns were not checked",
+            tokens[0].start,
+            tokens[0].end + 1,
+        )
+        return statement
     parser = get_dialect(dialect).parser(error_level=ErrorLevel.IMMEDIATE)
     try:
         expressions = parser.parse(tokens, text)

@@ -22,6 +22,7 @@ from sqlglot.tokens import Token, TokenType
 from domain_lsp.analysis.sql.completion.cursor import LITERALS, Cursor, is_word, keyword, name_of
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
 from domain_lsp.analysis.sql.dialects import get_dialect
+from domain_lsp.analysis.sql.parse import MAX_NESTING, nesting
 from domain_lsp.analysis.sql.resolve import alias_columns, query_outputs, scope_outputs
 from domain_lsp.catalog.model import Column, Table, key
 
@@ -178,6 +179,8 @@ def _parse(sql: str, dialect: str) -> exp.Expr | None:
     try:
         with _quiet():
             tokens = engine.tokenize(sql)
+            if nesting(tokens, sql) > MAX_NESTING:
+                return None  # sqlglot's parser would crash the server
             expressions = engine.parser(error_level=ErrorLevel.IMMEDIATE).parse(tokens, sql)
     except Exception:  # any failure means: try the next copy
         return None
