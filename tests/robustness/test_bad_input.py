@@ -47,6 +47,7 @@ def test_unreadable_and_odd_files_are_named_and_the_rest_is_checked(workspace: P
     (workspace / "binary.sql").write_bytes(bytes(range(256)) * 4)
     (workspace / "binary.py").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
     (workspace / "deep.sql").write_text("SELECT " + "(" * 5000 + "1" + ")" * 5000 + " FROM sales.orders;\n")
+    (workspace / "deep600.sql").write_text("SELECT " + "(" * 600 + "1" + ")" * 600 + " FROM sales.orders;\n")
     (workspace / "deep_open.sql").write_text("SELECT " + "(" * 5000 + "\n")
     (workspace / "deep.py").write_text("x = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
     (workspace / "long_sum.py").write_text("x = " + "+".join(["1"] * 100_000) + "\n")  # ast: RecursionError
@@ -61,6 +62,8 @@ def test_unreadable_and_odd_files_are_named_and_the_rest_is_checked(workspace: P
     assert_line(out, "binary.sql", "file-error", "binary")
     assert_line(out, "binary.py", "file-error", "binary")
     assert_line(out, "deep_open.sql", "syntax-error")
+    assert_line(out, "deep.sql:1:1", "file-error", "nested too deeply")
+    assert_line(out, "deep600.sql:1:1", "file-error", "nested too deeply for the parser")
     assert_line(out, "long_sum.py", "file-error", "RecursionError")
     assert_line(out, "good.sql:1:8", "unknown-column")
     assert out.count("good.sql:1:8") == 1, "a file reached through a symlink loop is checked once"

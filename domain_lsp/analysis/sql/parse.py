@@ -108,6 +108,14 @@ def parse_statement(tokens: list[Token], text: str, dialect: str, lines: LineInd
     except ParseError as error:
         statement.error = _syntax_finding(error, statement, lines)
         return statement
+    except RecursionError:  # nested deeper than sqlglot's parser recurses (about 500 levels)
+        statement.error = Finding(
+            "file-error",
+            "statement nested too deeply for the parser; its syntax, tables and columns were not checked",
+            tokens[0].start,
+            tokens[0].end + 1,
+        )
+        return statement
     except Exception as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         statement.error = Finding(
