@@ -859,7 +859,9 @@ class StatementChecker:
         if scope.scope_type == ScopeType.CTE or (
             scope.scope_type == ScopeType.DERIVED_TABLE and self.ctx.dialect not in IMPLICIT_LATERAL
         ):
-            return parent.parent
+            # Past the holding query to what *it* can see: when the holder is itself a derived
+            # table, its own FROM siblings (and the chain's outputs) are out of reach too.
+            return self.outer(parent)
         return parent
 
     def _visible_column(self, name: str, scope: Scope) -> bool:
