@@ -50,6 +50,8 @@ class Cursor:
 
 
 class _Protocol(LanguageServerProtocol):
+    """Every message read resets the idle collector's clock (server/memory.py)."""
+
     def handle_message(self, message: Any) -> None:
         collector = getattr(self._server, "collector", None)
         if collector is not None:
