@@ -1,8 +1,8 @@
 """Ask the team's package index whether a distribution exists: PEP 691 JSON, else PEP 503 HTML.
 
-Answers are cached per PackageIndex (one per project load); an unreachable index (offline,
-timeout, server error) answers "don't know" so the analysis falls back to what the inventory and
-environment say, and is not asked again for a while by any PackageIndex of the process.
+Answers are kept for ten minutes by every PackageIndex of the process (there is one per project
+load); an unreachable index (offline, timeout, server error) answers "don't know" so the analysis
+falls back to what the inventory and environment say, and is not asked again for a while.
 """
 
 from __future__ import annotations
@@ -35,19 +35,25 @@ class IndexAnswer:
     url: str
 
 
+ANSWER_SECONDS = 600.0
+"""How long an answer is kept, by every PackageIndex of the process: a reload (every few
+seconds with live sources) makes a new one, which would otherwise ask again, on the event loop."""
+_answers: dict[tuple[str, str], tuple[IndexAnswer, float]] = {}
+_answers_lock = threading.Lock()
+
+
 class PackageIndex:
     def __init__(self, url: str, timeout: float = TIMEOUT_SECONDS) -> None:
         self.url = url.rstrip("/") + "/"
         self.timeout = timeout
-        self._answers: dict[str, IndexAnswer] = {}
-        self._lock = threading.Lock()
 
     def lookup(self, distribution: str) -> IndexAnswer | None:
         """Whether the index has the project; None when it cannot be asked."""
         key = normalize(distribution)
-        with self._lock:
-            if key in self._answers:
-                return self._answers[key]
+        with _answers_lock:
+            kept = _answers.get((self.url, key))
+            if kept is not None and time.monotonic() - kept[1] < ANSWER_SECONDS:
+                return kept[0]
         with _down_lock:
             down = _down_since.get(self.url)
             if down is not None and time.monotonic() - down < UNKNOWN_RETRY_SECONDS:
@@ -59,8 +65,8 @@ class PackageIndex:
             else:
                 _down_since.pop(self.url, None)
         if answer is not None:
-            with self._lock:
-                self._answers[key] = answer
+            with _answers_lock:
+                _answers[(self.url, key)] = (answer, time.monotonic())
         return answer
 
     def _ask(self, key: str) -> IndexAnswer | None:

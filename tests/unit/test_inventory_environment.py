@@ -69,6 +69,7 @@ def test_index_answers_from_json_or_html(html_only: bool) -> None:
         assert missing is not None and not missing.exists
         asked = len(seen)
         assert index.lookup("ghost-pkg") is missing  # normalized name, answered from the cache
+        assert PackageIndex(url).lookup("tinyclient") is found  # the next reload's index too
         assert len(seen) == asked
     assert seen == ["/simple/tinyclient/", "/simple/ghost-pkg/"]
 
