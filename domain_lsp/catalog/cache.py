@@ -24,7 +24,7 @@ from typing import Any
 from domain_lsp import __version__
 from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
 
-FORMAT = 4
+FORMAT = 5
 RACY_SECONDS = 2.0
 ENV_DIR = "DOMAIN_LSP_CACHE_DIR"
 
@@ -75,8 +75,8 @@ def read(config: Any) -> Any:
         key, payload = pickle.loads(data[len(MAGIC) + 8 : head_end])
     except Exception:  # absent, truncated, or written by another version: load afresh
         return None
-    if key != cache_key(config):
-        return None
+    if key != cache_key(config) or len(data) - head_end != payload["area"]:
+        return None  # out of date, or cut short: a table's columns would fail to unpack later
     try:
         catalog = _thaw(payload["catalog"], data[head_end:])
         loaded = LoadedCatalog(catalog, payload["sources"], payload["seconds"], payload["dbt"], from_cache=True)
@@ -96,7 +96,13 @@ def write(config: Any, loaded: Any) -> None:
         return
     path = cache_file(config)
     tables, area = _freeze(loaded.catalog)
-    payload = {"catalog": tables, "sources": loaded.sources, "seconds": loaded.seconds, "dbt": loaded.dbt}
+    payload = {
+        "catalog": tables,
+        "area": len(area),
+        "sources": loaded.sources,
+        "seconds": loaded.seconds,
+        "dbt": loaded.dbt,
+    }
     try:
         head = pickle.dumps((key, payload), protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True)

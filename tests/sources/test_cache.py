@@ -94,12 +94,14 @@ def test_recently_changed_sources_are_not_cached(tmp_path: Path) -> None:
     assert not load_catalog(config).from_cache
 
 
-def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+def test_a_corrupt_or_truncated_cache_is_ignored(tmp_path: Path) -> None:
     config = load_config(workspace(tmp_path) / "domain-lsp.toml")
     load_catalog(config)
-    cache_file(config).write_bytes(b"\x80\x05garbage")
-    loaded = load_catalog(config)
-    assert not loaded.from_cache and loaded.catalog.get("orders", "dbt_shop_marts", "warehouse") is not None
+    whole = cache_file(config).read_bytes()
+    for broken in (b"\x80\x05garbage", whole[:-10]):  # the last table's columns cut short
+        cache_file(config).write_bytes(broken)
+        loaded = load_catalog(config)
+        assert not loaded.from_cache and loaded.catalog.get("orders", "dbt_shop_marts", "warehouse") is not None
 
 
 def test_the_summary_counts_sources_and_problems(tmp_path: Path) -> None:
