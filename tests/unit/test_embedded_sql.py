@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import warnings
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain_lsp.analysis.python.document import analyze_python
-from domain_lsp.analysis.python.embedded_sql import PLACEHOLDER, find_embedded_sql
+from domain_lsp.analysis.python.embedded_sql import PLACEHOLDER, decode_literals, find_embedded_sql
 from domain_lsp.catalog.model import Catalog, Column, Table
 from domain_lsp.config import SqlSettings
 
@@ -95,3 +100,28 @@ def test_region_maps_cursor_offsets_both_ways() -> None:
     assert sql_offset is not None
     assert region.analysis.text[:sql_offset] == "SELECT o."
     assert region.to_document(sql_offset - 2, sql_offset) == (cursor - 2, cursor)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    # no CR: Python reads source with universal newlines, a decoder of the text as written keeps it
+    st.text(st.characters(codec="utf-8", exclude_characters="\r"), max_size=20),
+    st.sampled_from(["", "r", "u", "R"]),
+    st.sampled_from(["'", '"', "'''", '"""']),
+)
+def test_decoded_literals_map_each_character_to_where_it_is_written(body: str, prefix: str, quote: str) -> None:
+    literal = prefix + quote + body + quote
+    source = f"x = {literal}\n"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes are kept as written, with a warning
+            value = ast.literal_eval(literal)
+    except (SyntaxError, ValueError):
+        return  # not a valid literal: nothing to decode
+    decoded = decode_literals(source, 4, 4 + len(literal))
+    assert decoded is not None
+    assert decoded.text == value
+    for i, ch in enumerate(decoded.text):
+        written = source[decoded.starts[i] : decoded.ends[i]]
+        # a character stands for itself, or for the escape that writes it
+        assert written == ch or ast.literal_eval(f'"{written}"') == ch

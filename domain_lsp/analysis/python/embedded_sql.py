@@ -110,6 +110,10 @@ def _offset(source: str, line_starts: list[int], line: int, col_utf8: int) -> in
     return start + len(line_text.encode("utf-8")[:col_utf8].decode("utf-8", errors="ignore"))
 
 
+_PLAIN = re.compile(r"[^\\{}'\"]+")
+"""No backslash, brace or quote: these characters decode to themselves, one for one."""
+
+
 def decode_literals(source: str, start: int, end: int) -> EmbeddedSql | None:
     """Decode the string literal(s) between `start` and `end` (implicitly concatenated parts
     separated by white space, comments and line breaks inside brackets)."""
@@ -167,6 +171,14 @@ def _decode_part(
             ends.append(at + length)
 
     while i < end:
+        plain = _PLAIN.match(source, i, end)
+        if plain is not None:  # a run of characters that stand for themselves, in bulk
+            j = plain.end()
+            chars.extend(source[i:j])
+            starts.extend(range(i, j))
+            ends.extend(range(i + 1, j + 1))
+            i = j
+            continue
         if source.startswith(quote, i):
             return i + len(quote)
         ch = source[i]
