@@ -254,7 +254,12 @@ def _load_one(path: Path, config: Config, catalog: Catalog, dbt: list[DbtProject
             except MappingError as exc:
                 report.problems.append(SourceProblem(str(exc), exc.line, exc.column))
         else:
-            problems, retries = load_ddl(path, text, catalog, config.sql.dialect, config.sql.search_path)
+            # The trees hold cycles, so the collector must run; but once the file is done, not
+            # amid it: collections while lexing and parsing a big file walked the growing catalog
+            # again and again. (Every statement's tree is alive until then anyway.)
+            with paused_gc():
+                problems, retries = load_ddl(path, text, catalog, config.sql.dialect, config.sql.search_path)
+            gc.collect()
             report.problems.extend(problems)
         report.tables = len(catalog) - before
     report.seconds = time.perf_counter() - started
@@ -378,7 +383,8 @@ def paused_gc() -> Iterator[None]:
     """No cyclic garbage collection while catalog objects are made in bulk (from the cache, a
     mapping, a manifest, a database): hundreds of thousands of new objects, none in a cycle,
     would trigger collections that walk them all again and again (60-70% of such a load).
-    Not for DDL, whose sqlglot trees do hold cycles: without collection its memory balloons.
+    DDL, whose sqlglot trees do hold cycles, is collected after each file: paused across all
+    of them, memory balloons.
     """
     enabled = gc.isenabled()
     gc.disable()
