@@ -161,6 +161,7 @@ async def measure(inputs: Inputs, cache: Path, requests: int, edits: int) -> dic
     cached = any(cache.rglob("*"))
     if cached:
         client, uri, result["start_warm"] = await _start(inputs, cache)
+        result["peak_rss_warm_mb"] = round(client.peak_rss_mb() or float("nan"), 1)
         await client.stop()
     else:
         result["start_warm"] = None

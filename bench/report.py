@@ -18,6 +18,10 @@ def _ms(summary: dict[str, Any] | None) -> str:
     return f"{summary['p50_ms']:.0f} / {summary['p95_ms']:.0f} / {summary['p99_ms']:.0f}"
 
 
+def _mb(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} MB"
+
+
 def _start(start: dict[str, Any] | None) -> str:
     return f"{start['first_diagnostics_s']:.2f} s" if start else "–"
 
@@ -51,7 +55,8 @@ def render(results: dict[str, Any]) -> str:
             )
         rows.append(("start → first diagnostics, cold", lambda r: _start(r.get("start_cold"))))
         rows.append(("start → first diagnostics, warm cache", lambda r: _start(r.get("start_warm"))))
-        rows.append(("peak RSS", lambda r: f"{r.get('peak_rss_mb', float('nan')):.0f} MB"))
+        rows.append(("peak RSS (cold start, then all of the above)", lambda r: _mb(r.get("peak_rss_mb"))))
+        rows.append(("peak RSS (warm start to first diagnostics)", lambda r: _mb(r.get("peak_rss_warm_mb"))))
         for label, cell in rows:
             lines.append(f"| {label} | " + " | ".join(cell(server[s]) for s in sizes) + " |")
         lines.append("")
