@@ -134,9 +134,17 @@ class BenchClient:
         return None
 
     async def stop(self) -> None:
+        """Shut the server down and wait until its process has gone: a server still freeing a
+        large catalog would slow down the next one started."""
+        server = self.client._server
         try:
             await asyncio.wait_for(self.client.shutdown_async(None), 30)
             self.client.exit(None)
         except (TimeoutError, RuntimeError):
             pass
         await self.client.stop()
+        if server is not None and server.returncode is None:
+            try:
+                await asyncio.wait_for(server.wait(), 30)
+            except TimeoutError:
+                server.kill()

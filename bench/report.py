@@ -54,7 +54,7 @@ def render(results: dict[str, Any]) -> str:
                 (f"edit → diagnostics, {what}", lambda r, m=mode: _ms((r.get("edit_to_diagnostics") or {}).get(m)))
             )
         rows.append(("start → first diagnostics, cold", lambda r: _start(r.get("start_cold"))))
-        rows.append(("start → first diagnostics, warm cache", lambda r: _start(r.get("start_warm"))))
+        rows.append(("start → first diagnostics, warm cache (median of 3)", lambda r: _start(r.get("start_warm"))))
         rows.append(("peak RSS (cold start, then all of the above)", lambda r: _mb(r.get("peak_rss_mb"))))
         rows.append(("peak RSS (warm start to first diagnostics)", lambda r: _mb(r.get("peak_rss_warm_mb"))))
         for label, cell in rows:
