@@ -24,7 +24,7 @@ from typing import Any
 from domain_lsp import __version__
 from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
 
-FORMAT = 5
+FORMAT = 6
 RACY_SECONDS = 2.0
 ENV_DIR = "DOMAIN_LSP_CACHE_DIR"
 
@@ -158,8 +158,14 @@ def _freeze(catalog: Catalog) -> tuple[tuple[Any, ...], bytearray]:
         area.extend(blob)
         return len(area) - len(blob), len(blob)
 
+    def fold(name: str) -> str:
+        """key(name), as the same object when nothing changes: pickle then stores it once."""
+        folded = key(name)
+        return name if folded == name else folded
+
     tables = [
         (
+            (fold(t.database), fold(t.schema), fold(t.name)),
             t.name,
             t.schema,
             t.database,
@@ -193,6 +199,7 @@ def _thaw(frozen: tuple[Any, ...], area: memoryview) -> Catalog:
         return columns
 
     def table(
+        folded: tuple[str, str, str],
         name: str,
         schema: str,
         database: str,
@@ -204,10 +211,10 @@ def _thaw(frozen: tuple[Any, ...], area: memoryview) -> Catalog:
         known: bool,
         count: int,
         blob: tuple[int, int],
-    ) -> Table:
+    ) -> tuple[tuple[str, str, str], Table]:
         table = Table(name, schema, database, kind, None, description, at(location), tags, deprecated, known)
         table.pack_columns(unpack, blob, count)
-        return table
+        return folded, table
 
     catalog = Catalog()
     catalog.add_distinct_tables(table(*fields) for fields in tables)

@@ -166,12 +166,11 @@ class Catalog:
             self.add_schema(table.schema, table.database)
         self.version += 1
 
-    def add_distinct_tables(self, tables: Iterable[Table]) -> None:
-        """Add tables known to have distinct keys, whose schemas are added separately: the
-        cache's bulk path, skipping add_table's per-table bookkeeping."""
+    def add_distinct_tables(self, keyed: Iterable[tuple[tuple[str, str, str], Table]]) -> None:
+        """Add tables known to have distinct keys, each with its key (Table.key), whose schemas
+        are added separately: the cache's bulk path, skipping add_table's bookkeeping."""
         by_key, by_name = self._tables, self._by_name
-        for table in tables:
-            k = table.key
+        for k, table in keyed:
             by_key[k] = table
             by_name.setdefault(k[2], []).append(table)
         self.version += 1
