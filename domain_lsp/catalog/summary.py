@@ -29,6 +29,7 @@ def summarize(loaded: LoadedCatalog, missing_globs: list[str] | None = None) -> 
         if report.live is not None:
             entry["loaded_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(report.loaded_at))
             entry["refresh_interval"] = report.live.refresh_interval
+            entry["failed"] = report.failed  # its tables are those of its last good copy, if any
         sources.append(entry)
     return {
         "tables": sum(1 for t in tables if t.kind != "view"),

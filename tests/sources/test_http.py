@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from domain_lsp.catalog.load import LoadedCatalog, load_sources
+from domain_lsp.catalog.summary import summarize
 from domain_lsp.config import Config, SourceSettings, SqlSettings
 from tests.sources.conftest import TOKEN, TOKEN_ENV, Served, free_port
 
@@ -89,6 +90,8 @@ def test_a_server_error_bad_json_or_no_answer_keeps_the_last_good_copy(
     loaded = load(tmp_path, url)
     assert len(loaded.catalog) == 2 and "not valid JSON" in loaded.sources[0].problems[0].message
     assert loaded.sources[0].failed  # tried again soon
+    [entry] = summarize(loaded)["sources"]
+    assert entry["failed"] is True and entry["tables"] == 2 and "not valid JSON" in entry["problems"][0]["message"]
     served.silent = True  # never answers: the read timeout ends the wait
     loaded = load(tmp_path, url)
     assert len(loaded.catalog) == 2 and "is unreachable (ReadTimeout)" in loaded.sources[0].problems[0].message
