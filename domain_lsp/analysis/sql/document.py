@@ -4,6 +4,7 @@ plus what the statements before it created (CREATE TABLE/VIEW, ALTER, temporary 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from domain_lsp.analysis.sql.cache import (
@@ -72,7 +73,7 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
         if checked is None:
             tree = statement.expression
             assert tree is not None  # has_tree said so
-            found = check_statement(tree, ctx)
+            found = [_on_first_word(f, statement) if f.code == "file-error" else f for f in check_statement(tree, ctx)]
             cache.checked.put(key, relative(found, statement.start))
             findings.extend(found)
         else:
@@ -83,3 +84,10 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
                 keys.changed_catalog(source)
     findings.sort(key=lambda f: (f.start, f.end, f.code))
     return SqlAnalysis(text, lines, statements, apply_suppressions(text, findings, lines), local)
+
+
+def _on_first_word(finding: Finding, statement: Statement) -> Finding:
+    """A statement the resolver left unchecked (too complex) is said so on its first word, as
+    the parser's own limits are, not over every name in it."""
+    first = statement.tokens[0]
+    return dataclasses.replace(finding, start=first.start, end=first.end + 1)

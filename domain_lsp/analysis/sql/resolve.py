@@ -885,8 +885,8 @@ class StatementChecker:
 
     # -- findings -----------------------------------------------------------------------
     def _too_complex(self, query: exp.Expr, problem: str) -> Finding | None:
-        """The statement's names go unchecked: say so over the names it has (the statement's
-        own range is not known here)."""
+        """The statement's names go unchecked: say so (document.py moves the finding onto the
+        statement's first word; the statement's own range is not known here)."""
         spans = [where for where in map(span, query.walk()) if where is not None]
         if not spans:
             return None
