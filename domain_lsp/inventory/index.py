@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from domain_lsp.inventory.model import normalize
@@ -42,13 +44,25 @@ _answers: dict[tuple[str, str], tuple[IndexAnswer, float]] = {}
 _answers_lock = threading.Lock()
 
 
+_background: ThreadPoolExecutor | None = None
+_asking: set[tuple[str, str]] = set()
+"""Names being asked in the background, by index URL: each is asked once at a time."""
+
+
 class PackageIndex:
     def __init__(self, url: str, timeout: float = TIMEOUT_SECONDS) -> None:
         self.url = url.rstrip("/") + "/"
         self.timeout = timeout
+        self.wait = True
+        """False in the language server: a name not yet known is asked in the background and
+        answered "don't know" meanwhile, so no request waits for the index (up to `timeout`
+        when it does not answer) on the server's event loop."""
+        self.on_answer: Callable[[], object] | None = None
+        """Called, from a worker thread, when a background question got an answer."""
 
     def lookup(self, distribution: str) -> IndexAnswer | None:
-        """Whether the index has the project; None when it cannot be asked."""
+        """Whether the index has the project; None when it cannot be asked (or, without
+        `wait`, has not answered yet)."""
         key = normalize(distribution)
         with _answers_lock:
             kept = _answers.get((self.url, key))
@@ -58,7 +72,12 @@ class PackageIndex:
             down = _down_since.get(self.url)
             if down is not None and time.monotonic() - down < UNKNOWN_RETRY_SECONDS:
                 return None
-        answer = self._ask(key)
+        if not self.wait:
+            self._ask_in_background(key)
+            return None
+        return self._record(key, self._ask(key))
+
+    def _record(self, key: str, answer: IndexAnswer | None) -> IndexAnswer | None:
         with _down_lock:
             if answer is None:
                 _down_since[self.url] = time.monotonic()
@@ -68,6 +87,25 @@ class PackageIndex:
             with _answers_lock:
                 _answers[(self.url, key)] = (answer, time.monotonic())
         return answer
+
+    def _ask_in_background(self, key: str) -> None:
+        global _background
+        with _answers_lock:
+            if (self.url, key) in _asking:
+                return
+            _asking.add((self.url, key))
+            if _background is None:
+                _background = ThreadPoolExecutor(2, thread_name_prefix="domain-lsp-index")
+        _background.submit(self._answer_later, key)
+
+    def _answer_later(self, key: str) -> None:
+        try:
+            answer = self._record(key, self._ask(key))
+        finally:
+            with _answers_lock:
+                _asking.discard((self.url, key))
+        if answer is not None and self.on_answer is not None:
+            self.on_answer()
 
     def _ask(self, key: str) -> IndexAnswer | None:
         try:

@@ -77,6 +77,8 @@ class DocumentAnalysis:
 
 INVENTORY_NAMES = ("pyproject.toml", "uv.lock", "poetry.lock", "Pipfile.lock")
 CONFIG_NAMES = ("domain-lsp.toml", "pyproject.toml")
+INDEX_RECHECK_SECONDS = 0.1
+"""After the package index answers, wait this long for its other answers before re-checking."""
 
 
 def is_inventory_file(path: Path) -> bool:
@@ -135,6 +137,7 @@ class ServerState:
         self._pending: dict[str, tuple[int | None, str, asyncio.Future[DocumentAnalysis]]] = {}
         self.severity_overrides: dict[str, Severity] = {}
         self.ignored_codes: frozenset[str] = frozenset()
+        self._index_recheck: asyncio.TimerHandle | None = None
 
     # -- projects -----------------------------------------------------------------------
     def _config(self, path: Path) -> tuple[Path, Config]:
@@ -178,7 +181,8 @@ class ServerState:
     def _start_load(self, slot: _Slot, refresh: bool = False, allow_stale: bool = False) -> None:
         _, config = self._config(slot.path)
         done = self._on_load() if self._on_load is not None else None
-        future = asyncio.get_running_loop().run_in_executor(
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(
             None,
             functools.partial(Project.load, config, refresh=refresh, allow_stale=allow_stale, trusted=self.trusted),
         )
@@ -200,6 +204,10 @@ class ServerState:
             # reach, or each full collection walks millions of objects (1.9 s at 100,000 tables,
             # seen as completion stalls).
             gc.freeze()
+            index = project.packages.index if project.packages is not None else None
+            if index is not None:  # asked in the background: no request waits for the index
+                index.wait = False
+                index.on_answer = functools.partial(loop.call_soon_threadsafe, self._index_answered)
             replaced = slot.current is not None
             slot.current = project
             if done is not None:
@@ -216,6 +224,18 @@ class ServerState:
                 self._start_load(slot)  # shown from the cache at once; now read what changed
 
         future.add_done_callback(loaded)
+
+    def _index_answered(self) -> None:
+        """The package index answered a question asked in the background: check documents
+        again, once for answers arriving together."""
+        if self._index_recheck is None:
+            self._index_recheck = asyncio.get_running_loop().call_later(INDEX_RECHECK_SECONDS, self._recheck)
+
+    def _recheck(self) -> None:
+        self._index_recheck = None
+        self._analyses.clear()
+        self.generation += 1
+        self._on_reloaded()
 
     def reload(self, refresh: bool = False) -> list[asyncio.Future[Project]]:
         """Reload every project in the background (requests use the old ones meanwhile); the

@@ -4,6 +4,7 @@ index served on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,9 @@ from lsprotocol import types
 from tests.fixtures.python.packages import EXTRAPKG, TINYCLIENT_1, build_wheel, make_venv, serve_index
 from tests.lsp.conftest import EXAMPLE, Session
 
+ATTEMPTS = 400  # polls of 50 ms: a hang guard, not a timing
+ON_THE_INDEX = {"ghostpkg_sdk", "realpkg_on_index", "fastjson_ultra"}
+"""The imports of SOURCE that only the package index can judge."""
 CLIENT = "pipelines/ai_client.py"
 SOURCE = """\
 import tinyclient
@@ -72,9 +76,23 @@ def span(line: int, start: int, end: int) -> types.Range:
     return types.Range(start=types.Position(line=line, character=start), end=types.Position(line=line, character=end))
 
 
+async def answered_by_the_index(session: Session, uri: str) -> list[types.Diagnostic]:
+    """The diagnostics once the server's background questions to the package index are
+    answered: the first ones say "don't know" for names the index has not answered yet."""
+    for _ in range(ATTEMPTS):
+        found = await session.diagnostics(uri)
+        answered = {
+            name for name in ON_THE_INDEX for d in found if f"`{name}`" in d.message and "package index" in d.message
+        }
+        if answered == ON_THE_INDEX:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the index's answers never reached the diagnostics: {found}")
+
+
 async def test_every_package_and_api_code_at_its_name(session: Session, index: tuple[str, list[str]]) -> None:
     uri = session.open(CLIENT, SOURCE, language="python")
-    diagnostics = {(d.code, d.range.start.line): d for d in await session.diagnostics(uri)}
+    diagnostics = {(d.code, d.range.start.line): d for d in await answered_by_the_index(session, uri)}
     assert set(diagnostics) == {
         ("denied-package", 1),
         ("unknown-package", 2),

@@ -7,6 +7,7 @@ import dataclasses
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,16 @@ def test_an_unreachable_index_answers_unknown(monkeypatch: pytest.MonkeyPatch) -
     # Nor by the next project's index (the server makes one on each reload).
     assert PackageIndex(f"http://127.0.0.1:{port}/simple", timeout=1.0).lookup("httpx") is None
     assert asked == []
+
+
+def test_without_waiting_a_name_is_asked_in_the_background() -> None:
+    answered = threading.Event()
+    with serve_index({"tinyclient": ["tinyclient-1.0.0-py3-none-any.whl"]}) as (url, seen):
+        index = PackageIndex(url)
+        index.wait = False
+        index.on_answer = answered.set
+        assert index.lookup("bg_only_pkg") is None  # not known yet: "don't know" at once
+        assert answered.wait(30)  # a hang guard, not a timing
+        missing = index.lookup("bg_only_pkg")
+        assert missing is not None and not missing.exists
+        assert seen.count("/simple/bg-only-pkg/") == 1
