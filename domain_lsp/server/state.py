@@ -213,9 +213,7 @@ class ServerState:
             if done is not None:
                 done(f"{len(project.catalog)} tables")
             if replaced:
-                self._analyses.clear()
-                self.generation += 1
-                self._on_reloaded()
+                self._recheck_documents()
             try:
                 self._on_sources(project)
             except Exception:  # telling the user must never keep the new catalog from being used
@@ -229,10 +227,14 @@ class ServerState:
         """The package index answered a question asked in the background: check documents
         again, once for answers arriving together."""
         if self._index_recheck is None:
-            self._index_recheck = asyncio.get_running_loop().call_later(INDEX_RECHECK_SECONDS, self._recheck)
+            self._index_recheck = asyncio.get_running_loop().call_later(INDEX_RECHECK_SECONDS, self._recheck_documents)
 
-    def _recheck(self) -> None:
-        self._index_recheck = None
+    def _recheck_documents(self) -> None:
+        """What the analyses depend on changed (a catalog, the index's answers): drop them, give
+        pull clients a new result id, and have open documents checked again."""
+        if self._index_recheck is not None:
+            self._index_recheck.cancel()  # this recheck covers the one pending, if any
+            self._index_recheck = None
         self._analyses.clear()
         self.generation += 1
         self._on_reloaded()
