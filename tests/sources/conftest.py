@@ -23,10 +23,12 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.loopback import serving
 
 ADMIN = "dlsp_admin"
 READER = "dlsp_reader"
@@ -323,13 +325,8 @@ def catalog_server() -> Iterator[tuple[str, Served]]:
         def log_message(self, format: str, *args: object) -> None:  # keep test output clean
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/export/catalog.json", served
-    finally:
-        served.released.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serving(Handler) as port:
+        try:
+            yield f"http://127.0.0.1:{port}/export/catalog.json", served
+        finally:
+            served.released.set()  # lets a handler told to stay silent return before shutdown
