@@ -72,25 +72,27 @@ def run(distribution: str) -> tuple[int, int, list[str], float]:
             packages=PackageSettings(inventory=("requirements.txt",)),
             python=PythonSettings(environment=sys.executable),
         )
-        started = time.perf_counter()
-        project = Project.load(config)
-        files = lines = 0
-        reported: list[str] = []
         paths = [p for folder in folders for p in sorted((root / folder.name).rglob("*.py"))]
-        for path in paths + [root / module.name for module in modules]:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            files += 1
-            lines += text.count("\n") + 1
-            for finding in project.analyze(path, text):
-                if finding.code in CODES:
-                    line = text.count("\n", 0, finding.start) + 1
-                    where = path.relative_to(root)
-                    reported.append(
-                        f"  {where}:{line}: {finding.effective_severity.label}[{finding.code}] {finding.message}"
-                    )
-        seconds = time.perf_counter() - started
-        print(jedi_stats(project))
-        return files, lines, reported, seconds
+        return check_files(config, paths + [root / module.name for module in modules])
+
+
+def check_files(config: Config, paths: list[Path]) -> tuple[int, int, list[str], float]:
+    """Load the project and analyse `paths`: files, lines, the findings of CODES, seconds."""
+    started = time.perf_counter()
+    project = Project.load(config)
+    lines = 0
+    reported: list[str] = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines += text.count("\n") + 1
+        for finding in project.analyze(path, text):
+            if finding.code in CODES:
+                line = text.count("\n", 0, finding.start) + 1
+                label = finding.effective_severity.label
+                reported.append(f"  {path.relative_to(config.root)}:{line}: {label}[{finding.code}] {finding.message}")
+    seconds = time.perf_counter() - started
+    print(jedi_stats(project))
+    return len(paths), lines, reported, seconds
 
 
 def jedi_stats(project: Project) -> str:
@@ -113,22 +115,8 @@ def run_repository() -> tuple[int, int, list[str], float]:
         packages=PackageSettings(inventory=("pyproject.toml",)),
         python=PythonSettings(environment=sys.executable),
     )
-    started = time.perf_counter()
-    project = Project.load(config)
-    files = lines = 0
-    reported: list[str] = []
-    for folder in ("domain_lsp", "tests", "bench"):
-        for path in sorted((root / folder).rglob("*.py")):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            files += 1
-            lines += text.count("\n") + 1
-            for finding in project.analyze(path, text):
-                if finding.code in CODES:
-                    line = text.count("\n", 0, finding.start) + 1
-                    label = finding.effective_severity.label
-                    reported.append(f"  {path.relative_to(root)}:{line}: {label}[{finding.code}] {finding.message}")
-    print(jedi_stats(project))
-    return files, lines, reported, time.perf_counter() - started
+    paths = [path for folder in ("domain_lsp", "tests", "bench") for path in sorted((root / folder).rglob("*.py"))]
+    return check_files(config, paths)
 
 
 def main(argv: list[str]) -> int:
