@@ -115,16 +115,22 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
-@pytest_lsp.fixture(params=["neovim", "visual-studio-code"], config=SERVER)
-async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, workspace: Path) -> AsyncIterator[None]:
+async def start_session(lsp_client: LanguageClient, profile: str, root: Path) -> None:
+    """Initialize the server as the editor `profile` ("neovim", "visual-studio-code") would,
+    with `root` as the one workspace folder."""
     await lsp_client.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities(request.param),
-            root_uri=workspace.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="warehouse")],
+            capabilities=client_capabilities(profile),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
         )
     )
-    lsp_client.profile = request.param  # type: ignore[attr-defined]
+    lsp_client.profile = profile  # type: ignore[attr-defined]
+
+
+@pytest_lsp.fixture(params=["neovim", "visual-studio-code"], config=SERVER)
+async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, workspace: Path) -> AsyncIterator[None]:
+    await start_session(lsp_client, request.param, workspace)
     yield
     await lsp_client.shutdown_session()
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import SERVER, Session
+from tests.lsp.conftest import SERVER, Session, start_session
 from tests.sources.conftest import TOKEN, TOKEN_ENV, Postgres, Relay, Served
 
 DSN_ENV = "DLSP_LIVE_DSN"
@@ -50,13 +50,7 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest_lsp.fixture(config=SERVER, params=["visual-studio-code"])
 async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, workspace: Path) -> AsyncIterator[None]:
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities(request.param),
-            root_uri=workspace.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
-        )
-    )
+    await start_session(lsp_client, request.param, workspace)
     yield
     await lsp_client.shutdown_session()
 
