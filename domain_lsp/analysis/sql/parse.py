@@ -51,23 +51,28 @@ def tokenize(text: str, dialect: str) -> tuple[list[Token], Finding | None]:
 _token_type = operator.attrgetter("token_type")
 
 
-def split_statements(tokens: list[Token]) -> list[list[Token]]:
-    """The tokens between semicolons, empty statements left out. The semicolons are found by
-    list.index over the token types (a scan in C): a Python loop over the 60,000 tokens of a
-    2,000-statement file took 16 ms of every edit's analysis."""
+def semicolons(tokens: list[Token]) -> list[int]:
+    """The indexes of the semicolon tokens, found by list.index over the token types (a scan in
+    C): a Python loop over the 60,000 tokens of a 2,000-statement file took 16 ms of every
+    edit's analysis."""
     types = list(map(_token_type, tokens))
+    found: list[int] = []
+    try:
+        while True:
+            found.append(types.index(TokenType.SEMICOLON, found[-1] + 1 if found else 0))
+    except ValueError:
+        return found
+
+
+def split_statements(tokens: list[Token]) -> list[list[Token]]:
+    """The tokens between semicolons, empty statements left out."""
     chunks: list[list[Token]] = []
     start = 0
-    while True:
-        try:
-            end = types.index(TokenType.SEMICOLON, start)
-        except ValueError:
-            end = len(tokens)
+    for end in [*semicolons(tokens), len(tokens)]:
         if end > start:
             chunks.append(tokens[start:end])
-        if end == len(tokens):
-            return chunks
         start = end + 1
+    return chunks
 
 
 MAX_NESTING = 1_000

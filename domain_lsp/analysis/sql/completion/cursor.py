@@ -13,6 +13,7 @@ from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql.cache import tokenize_cached
 from domain_lsp.analysis.sql.dialects import get_dialect
+from domain_lsp.analysis.sql.parse import semicolons
 
 _WORD = re.compile(r"[^\W\d][\w$]*\Z")
 
@@ -90,15 +91,15 @@ _statements: list[tuple[list[Token], list[int], list[tuple[int, int]]]] = []
 def _split(tokens: list[Token]) -> tuple[list[int], list[tuple[int, int]]]:
     if _statements and _statements[0][0] is tokens:
         return _statements[0][1], _statements[0][2]
-    semicolons = [i for i, token in enumerate(tokens) if token.token_type == TokenType.SEMICOLON]
+    found = semicolons(tokens)
     ddl = []
     start = 0
-    for end in [*semicolons, len(tokens)]:
+    for end in [*found, len(tokens)]:
         if start < end and keyword(tokens[start]) in DDL_VERBS:
             ddl.append((start, end))
         start = end + 1
-    _statements[:] = [(tokens, semicolons, ddl)]
-    return semicolons, ddl
+    _statements[:] = [(tokens, found, ddl)]
+    return found, ddl
 
 
 def find_cursor(text: str, offset: int, dialect: str, path: str = "") -> Cursor | None:
@@ -124,11 +125,11 @@ def find_cursor(text: str, offset: int, dialect: str, path: str = "") -> Cursor 
         tokens, _ = tokenize_cached(blanked, dialect, path)
 
     # The statement around the cursor: between the semicolons on either side.
-    semicolons, ddl = _split(tokens)
+    ends, ddl = _split(tokens)
     at = bisect.bisect_left(tokens, offset, key=_start)  # tokens[:at] start before the cursor
-    n = bisect.bisect_left(semicolons, at)  # semicolons[:n] are before the cursor
-    first = semicolons[n - 1] + 1 if n else 0
-    last = semicolons[n] if n < len(semicolons) else len(tokens)
+    n = bisect.bisect_left(ends, at)  # the semicolons ends[:n] are before the cursor
+    first = ends[n - 1] + 1 if n else 0
+    last = ends[n] if n < len(ends) else len(tokens)
     current = tokens[first:last]
     statement_start = tokens[first - 1].end + 1 if first else 0
     earlier = [tokens[start:end] for start, end in ddl if end < first]
