@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from domain_lsp.catalog.load import LoadedCatalog, catalog_is_stale
+from domain_lsp.report.escape import path_at_line_start, printable
 
 
 def summarize(loaded: LoadedCatalog, missing_globs: list[str] | None = None) -> dict[str, Any]:
@@ -62,15 +63,16 @@ def render_text(summary: dict[str, Any]) -> str:
     lines = []
     for source in summary["sources"]:
         timing = f"{source['seconds'] * 1000:.0f} ms"
-        lines.append(f"{source['kind']:<8} {source['name']}  {source['tables']} tables  {timing}")
+        # Names, paths and messages come from the workspace: escaped as `check`'s text output is.
+        lines.append(f"{source['kind']:<8} {printable(source['name'])}  {source['tables']} tables  {timing}")
         for problem in source["problems"]:
-            lines.append(f"  {source['path']}:{problem['line']}:{problem['character']}: {problem['message']}")
+            where = path_at_line_start(source["path"])  # the line is indented, but CI runners strip that
+            lines.append(f"  {where}:{problem['line']}:{problem['character']}: {printable(problem['message'])}")
     for glob in summary["missing_globs"]:
-        lines.append(f"missing  schema glob `{glob}` matches no file")
+        lines.append(f"missing  schema glob `{printable(glob)}` matches no file")
     for project in summary["dbt_projects"]:
-        lines.append(
-            f"dbt      project {project['name']} at {project['root']}: {project['refs']} refs, {project['sources']} sources"
-        )
+        name, root = printable(project["name"]), printable(project["root"])
+        lines.append(f"dbt      project {name} at {root}: {project['refs']} refs, {project['sources']} sources")
     if not summary["sources"]:
         lines.append("no schema sources (see docs/configuration.md, sql.schemas and [[sql.sources]])")
     origin = "from the cache" if summary["from_cache"] else "read from the sources"

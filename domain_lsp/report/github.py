@@ -9,6 +9,7 @@ annotations per step; SARIF upload has no such limit.
 from __future__ import annotations
 
 from domain_lsp.findings import Severity
+from domain_lsp.report.escape import escape_controls
 from domain_lsp.report.model import CheckRun
 
 _COMMAND = {
@@ -20,8 +21,10 @@ _COMMAND = {
 
 
 def escape_data(text: str) -> str:
-    """The message after `::`: the runner unescapes %25, %0D and %0A."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The message after `::`: the runner unescapes %25, %0D and %0A, so the command stays one
+    line; other control characters are shown as escapes (`\\x1b`), as the text format does.
+    """
+    return escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

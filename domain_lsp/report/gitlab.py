@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from domain_lsp.findings import Severity
+from domain_lsp.report.escape import escape_json
 from domain_lsp.report.model import CheckRun
 from domain_lsp.report.sarif import fingerprints
 
@@ -31,4 +32,4 @@ def render(run: CheckRun) -> str:
                     "location": {"path": path, "lines": {"begin": first, "end": last}},
                 }
             )
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"

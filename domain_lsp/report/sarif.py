@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from domain_lsp import __version__
 from domain_lsp.findings import RULES, Finding, Rule, Severity
+from domain_lsp.report.escape import escape_json
 from domain_lsp.report.model import CheckedFile, CheckRun
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -59,7 +60,8 @@ def _artifact(checked: CheckedFile, root: Path) -> dict[str, Any]:
     relative = checked.repo_path(root)
     if relative is None:
         return {"uri": _file_uri(checked.path)}
-    return {"uri": quote(relative, safe="/"), "uriBaseId": ROOT_ID}
+    # A file name that is not UTF-8 holds surrogates: its own bytes are what the URI escapes.
+    return {"uri": quote(relative, safe="/", errors="surrogateescape"), "uriBaseId": ROOT_ID}
 
 
 def _region(checked: CheckedFile, finding: Finding) -> dict[str, int]:
@@ -143,4 +145,4 @@ def report(run: CheckRun) -> dict[str, Any]:
 
 
 def render(run: CheckRun) -> str:
-    return json.dumps(report(run), indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(report(run), indent=2, ensure_ascii=False)) + "\n"

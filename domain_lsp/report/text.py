@@ -5,15 +5,14 @@ Lines and columns are 1-based and count characters (code points), as compilers p
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from domain_lsp.findings import Severity
+from domain_lsp.report.escape import path_at_line_start, pieces, printable
 from domain_lsp.report.model import CheckRun
 
 EXCERPT = 200
 """Characters of a long source line shown around the finding."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _cells(text: str) -> int:
@@ -33,22 +32,27 @@ def _plural(count: int, noun: str) -> str:
 def render(run: CheckRun) -> str:
     out: list[str] = []
     for checked in run.files:
+        # Everything from the workspace goes through escape.py: this output lands in terminals
+        # and CI logs, where a control character or a line of the file's choosing would act.
+        path = path_at_line_start(checked.display_path)
         for finding in checked.findings:
             line, col = checked.lines.line_col(finding.start)
             end_line, end_col = checked.lines.line_col(finding.end)
             severity = finding.effective_severity.label
-            out.append(f"{checked.display_path}:{line + 1}:{col + 1}: {severity}[{finding.code}] {finding.message}")
-            # Tabs become one space so the marker lines up whatever the terminal's tab width;
-            # other control characters are shown as � so a file cannot drive the terminal.
-            source = _CONTROL.sub("\ufffd", checked.lines.line_text(line).replace("\t", " "))
+            out.append(f"{path}:{line + 1}:{col + 1}: {severity}[{finding.code}] {printable(finding.message)}")
+            # Tabs become one space so the marker lines up whatever the terminal's tab width.
+            source = checked.lines.line_text(line).replace("\t", " ")
             if source.strip():
                 stop = end_col if end_line == line else len(source)
                 if len(source) > EXCERPT:  # a minified one-line file must not flood the terminal
                     first = max(0, col - EXCERPT // 2)
                     source = source[first : first + EXCERPT]
                     col, stop = col - first, min(stop - first, len(source))
-                out.append(f"    {source}")
-                out.append(f"    {' ' * _cells(source[:col])}{'^' * max(1, _cells(source[col:stop]))}")
+                # Measured on what is printed, so the marker stays under a token after escapes.
+                shown = pieces(source, starts_line=True)
+                out.append(f"    {''.join(shown)}")
+                before, token = "".join(shown[:col]), "".join(shown[col:stop])
+                out.append(f"    {' ' * _cells(before)}{'^' * max(1, _cells(token))}")
     errors, warnings = run.count(Severity.ERROR), run.count(Severity.WARNING)
     checked_files = run.checked if run.checked is not None else len(run.files)
     out.append(

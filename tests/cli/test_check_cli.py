@@ -321,7 +321,7 @@ def test_text_output_survives_a_terminal_that_cannot_show_the_line(workspace: Pa
     )
     assert result.returncode == 1, result.stderr
     source_line = result.stdout.decode("ascii").splitlines()[1]
-    assert source_line == "    SELECT '\\U0001f600\\ufffd[2J', nope FROM core.customers;"  # no raw escape code
+    assert source_line == "    SELECT '\\U0001f600\\x1b[2J', nope FROM core.customers;"  # no raw escape code
 
 
 def test_json_output_is_lsp_shaped_with_utf16_characters(workspace: Path) -> None:
