@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -139,15 +140,21 @@ def test_duckdb_schemas_tables_views_comments_and_macros(tmp_path: Path) -> None
 
 
 def test_duckdb_opened_read_only_even_while_another_process_reads_it(tmp_path: Path) -> None:
-    duckdb = pytest.importorskip("duckdb")
+    pytest.importorskip("duckdb")
     make_duckdb(tmp_path / "wh.duckdb")
     before = digest(tmp_path / "wh.duckdb")
-    reader = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
+    # A real other process: in this one DuckDB would share (and refuse) an instance opened with other settings.
+    holds = (
+        f"import duckdb, sys; c = duckdb.connect({str(tmp_path / 'wh.duckdb')!r}, read_only=True); "
+        "print(1, flush=True); sys.stdin.read()"
+    )
+    reader = subprocess.Popen([sys.executable, "-c", holds], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
+        assert reader.stdout is not None and reader.stdout.readline() == "1\n"
         [report] = load(tmp_path, "duckdb", "wh.duckdb").sources
         assert report.problems == [] and report.tables == 3
     finally:
-        reader.close()
+        reader.communicate(timeout=60)
     assert digest(tmp_path / "wh.duckdb") == before
 
 

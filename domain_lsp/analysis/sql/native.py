@@ -136,8 +136,11 @@ def _duckdb_connection() -> Any:
     if connection is None:
         import duckdb
 
-        # In memory and per thread: a connection is what owns DuckDB's parser settings.
-        connection = _local.duckdb = duckdb.connect(":memory:")
+        from domain_lsp.catalog.sources.duckdb_db import NO_SIDE_EFFECTS
+
+        # In memory and per thread: a connection is what owns DuckDB's parser settings. It only
+        # parses, and may not load an extension or touch a file or URL even if asked to.
+        connection = _local.duckdb = duckdb.connect(":memory:", config={**NO_SIDE_EFFECTS})
     return connection
 
 

@@ -1,9 +1,14 @@
 """Schema from a DuckDB database file, opened with read_only=True: tables, views, their columns
 and comments, and the database's own macros (as functions).
+
+The file is the workspace's, so the database may do nothing beyond reading it: DuckDB would
+otherwise download and load an extension a file asks for (a SQLite file opened as DuckDB wants
+`sqlite_scanner`, a view over an `http://` URL wants `httpfs`), and read other files or URLs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from domain_lsp.catalog.model import Catalog, Column, Function, Table
@@ -12,6 +17,14 @@ from domain_lsp.catalog.sources.live import missing_driver
 from domain_lsp.config import SourceSettings
 
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
+NO_SIDE_EFFECTS: Mapping[str, bool] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "enable_external_access": False,  # no other file, URL, COPY or LOAD
+    "allow_persistent_secrets": False,  # never reads ~/.duckdb/stored_secrets
+    "lock_configuration": True,  # and nothing can SET them back
+}
+"""DuckDB settings for every connection domain-lsp opens (analysis/sql/native.py's parser too)."""
 
 
 def load_duckdb(path: Path, settings: SourceSettings, catalog: Catalog) -> list[SourceProblem]:
@@ -22,8 +35,10 @@ def load_duckdb(path: Path, settings: SourceSettings, catalog: Catalog) -> list[
     if not path.is_file():
         raise SourceUnavailable(f"no database file at {path}")
     try:
-        connection = duckdb.connect(str(path), read_only=True)
+        connection = duckdb.connect(str(path), read_only=True, config={**NO_SIDE_EFFECTS})
     except duckdb.Error as exc:  # e.g. another process holds the write lock
+        if _is_sqlite(path):  # DuckDB reads these only through an extension, which is not loaded
+            raise SourceUnavailable(f'{path} is a SQLite database: give it kind = "sqlite"') from None
         raise SourceUnavailable(f"cannot open {path}: {' '.join(str(exc).split())}") from None
     try:
         # The file's own database only (not temp or system); "" so `main.t` and `t` both resolve.
@@ -59,3 +74,11 @@ def load_duckdb(path: Path, settings: SourceSettings, catalog: Catalog) -> list[
     finally:
         connection.close()
     return []
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False

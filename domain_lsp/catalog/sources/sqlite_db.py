@@ -1,5 +1,9 @@
 """Schema from a SQLite database file, opened read-only (URI mode=ro): tables, views and
 their columns. SQLite keeps no comments, so nothing here has a description.
+
+The file is the workspace's: it is never written (not even the -wal and -shm files SQLite adds
+beside a WAL-mode database), no extension can be loaded, and the schema's views and triggers are
+not trusted to call functions with side effects.
 """
 
 from __future__ import annotations
@@ -18,12 +22,17 @@ SCHEMA = "main"
 def load_sqlite(path: Path, settings: SourceSettings, catalog: Catalog) -> list[SourceProblem]:
     if not path.is_file():
         raise SourceUnavailable(f"no database file at {path}")
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
-        connection = sqlite3.connect(uri, uri=True, timeout=settings.timeout, check_same_thread=False)
+        connection = sqlite3.connect(_uri(path), uri=True, timeout=settings.timeout, check_same_thread=False)
     except sqlite3.Error as exc:
         raise SourceUnavailable(f"cannot open {path}: {exc}") from None
     try:
+        # Off already by default; said here so it stays off. Python built without extension
+        # loading has no such method, and then nothing can be loaded anyway.
+        disable = getattr(connection, "enable_load_extension", None)
+        if disable is not None:
+            disable(False)
+        connection.execute("PRAGMA trusted_schema = OFF")
         connection.execute("PRAGMA query_only = ON")
         rows = connection.execute(
             "SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
@@ -43,3 +52,24 @@ def load_sqlite(path: Path, settings: SourceSettings, catalog: Catalog) -> list[
     finally:
         connection.close()
     return []
+
+
+def _uri(path: Path) -> str:
+    """mode=ro. A WAL-mode file whose -wal file is absent is also opened immutable: a read-only
+    connection would otherwise create -wal and -shm files beside it and leave them there. With no
+    -wal file there is nothing in flight to read; when there is one, SQLite must read it."""
+    query = "mode=ro"
+    if _in_wal_mode(path) and not path.with_name(path.name + "-wal").exists():
+        query += "&immutable=1"
+    # A name that is not UTF-8 holds surrogates; its own bytes are what SQLite must open.
+    return f"file:{quote(str(path.resolve()), errors='surrogateescape')}?{query}"
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """The header's bytes 18 and 19 are the file format's write and read versions, 2 in WAL mode."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    return header.startswith(b"SQLite format 3\x00") and 2 in header[18:20]
