@@ -22,6 +22,7 @@ from domain_lsp.policy import Policy
 from domain_lsp.project import CHECKED_SUFFIXES, Project
 from domain_lsp.report.model import CheckedFile, CheckRun
 from domain_lsp.text import LineIndex
+from domain_lsp.trust import workspace_trusted
 from domain_lsp.workspace import expand
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -74,10 +75,11 @@ class Checker:
         cwd: Path | None = None,
         select: tuple[str, ...] | None = None,
         ignore: tuple[str, ...] = (),
-        trusted: bool = True,
+        trusted: bool | None = None,
     ) -> None:
         self.fixed_config = load_config(config_path) if config_path is not None else None
         self.trusted = trusted
+        """`--trust` True, `--no-trust` False; None lets the user's settings decide per workspace."""
         self.cwd = (cwd or Path.cwd()).resolve()
         self.select = select
         self.ignore = ignore
@@ -115,7 +117,7 @@ class Checker:
                 config = load_config(config_file)
             else:
                 config = Config(root=key)
-            project = self.projects[key] = Project.load(config, trusted=self.trusted)
+            project = self.projects[key] = Project.load(config, trusted=workspace_trusted(config.root, self.trusted))
             self.policies[key] = Policy.build(config.diagnostics, self.select, self.ignore)
             read_once(project.catalog)
             gc.freeze()  # the project lives as long as the run: out of the collector's reach
@@ -210,7 +212,7 @@ def run_check(
     shard: tuple[int, int] | None = None,
     diff: str | None = None,
     cwd: Path | None = None,
-    trusted: bool = True,
+    trusted: bool | None = None,
 ) -> CheckRun:
     """Raises ConfigError for an invalid config file and DiffError when `diff` cannot be
     resolved; everything else becomes a finding.

@@ -6,6 +6,7 @@ import argparse
 import io
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from domain_lsp import __version__
@@ -23,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="check files and print diagnostics",
         description="Check SQL files against the workspace's schemas and print diagnostics.",
-        epilog="exit status: 0 no error found, 1 errors found, 2 usage or config error. See docs/cli.md.",
+        epilog="exit status: 0 no error found, 1 errors found, 2 usage, config or internal error. See docs/cli.md.",
     )
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the current folder)")
     check.add_argument("--config", type=Path, metavar="FILE", help="use this config file instead of discovering one")
@@ -44,11 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", "-j", type=int, metavar="N", help="check in N processes (default: by CPUs and files; 1: no workers)"
     )
     check.add_argument("--shard", metavar="I/N", help="check only the I-th of N stable parts of the files (CI matrix)")
-    check.add_argument(
-        "--no-probe",
-        action="store_true",
-        help="untrusted mode: never run the workspace's Python interpreter (no installed-package checks)",
-    )
+    add_trust_arguments(check)
 
     catalog = commands.add_parser(
         "catalog",
@@ -59,9 +56,33 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("--config", type=Path, metavar="FILE", help="use this config file instead of discovering one")
     catalog.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     catalog.add_argument("--refresh", action="store_true", help="ignore the on-disk cache and read every source")
+    add_trust_arguments(catalog)
 
     commands.add_parser("serve", help="start the language server on stdio")
     return parser
+
+
+def add_trust_arguments(parser: argparse.ArgumentParser) -> None:
+    trust = parser.add_mutually_exclusive_group()
+    trust.add_argument(
+        "--trust",
+        action="store_true",
+        default=None,
+        help="trust the workspace: its Python environment may run and its config may name hosts and secrets",
+    )
+    trust.add_argument(
+        "--no-trust",
+        "--no-probe",
+        dest="trust",
+        action="store_false",
+        help="never trust it, whatever DOMAIN_LSP_TRUST or the user config say (the default in CI)",
+    )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the interpreter whose installed packages count when the workspace is not trusted "
+        "(default: the one domain-lsp runs in)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,9 +92,23 @@ def main(argv: list[str] | None = None) -> int:
 
         serve()
         return EXIT_OK
-    if args.command == "catalog":
-        return run_catalog_command(args)
-    return run_check_command(args)
+    from domain_lsp.trust import PYTHON_ENV, UserConfigError
+
+    if args.python:
+        os.environ[PYTHON_ENV] = str(Path(args.python).expanduser().absolute())  # workers inherit it
+    try:
+        if args.command == "catalog":
+            return run_catalog_command(args)
+        return run_check_command(args)
+    except UserConfigError as error:
+        print(f"domain-lsp: user config error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug of ours: one line and exit 2, never a traceback read as "errors found"
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+        print(f"domain-lsp: internal error: {message}; please report it", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def run_check_command(args: argparse.Namespace) -> int:
@@ -118,7 +153,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             shard=shard,
             diff=args.diff,
-            trusted=not args.no_probe,
+            trusted=args.trust,
         )
     except ConfigError as error:
         print(f"domain-lsp: config error: {error}", file=sys.stderr)
@@ -144,12 +179,14 @@ def run_catalog_command(args: argparse.Namespace) -> int:
     from domain_lsp.catalog.load import load_catalog, missing_globs
     from domain_lsp.catalog.summary import render_json, render_text, summarize
     from domain_lsp.config import ConfigError, config_for, load_config
+    from domain_lsp.trust import workspace_trusted
 
     if args.config is not None and not args.config.is_file():
         print(f"domain-lsp: error: config file not found: {args.config}", file=sys.stderr)
         return EXIT_USAGE
     try:
         config = load_config(args.config) if args.config is not None else config_for(Path.cwd())
+        config = replace(config, trusted=workspace_trusted(config.root, args.trust))
         loaded = load_catalog(config, use_cache=not args.refresh)
     except ConfigError as error:
         print(f"domain-lsp: config error: {error}", file=sys.stderr)

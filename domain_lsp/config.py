@@ -131,6 +131,10 @@ class Config:
     packages: PackageSettings = field(default_factory=PackageSettings)
     python: PythonSettings = field(default_factory=PythonSettings)
     diagnostics: DiagnosticSettings = field(default_factory=DiagnosticSettings)
+    trusted: bool = False
+    """Never read from the file: the front-end sets it from the user's choice (domain_lsp.trust).
+    Untrusted, the workspace's own interpreter never runs and no host the workspace names is
+    contacted unless the user allowed it."""
 
 
 def dialect_names() -> list[str]:

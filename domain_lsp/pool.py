@@ -39,7 +39,7 @@ def worker_count(jobs: int | None, files: int) -> int:
 
 
 def _start(
-    config_path: Path | None, cwd: Path, select: tuple[str, ...] | None, ignore: tuple[str, ...], trusted: bool
+    config_path: Path | None, cwd: Path, select: tuple[str, ...] | None, ignore: tuple[str, ...], trusted: bool | None
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     global _checker

@@ -6,7 +6,7 @@ The language server and the CLI both hold a Project; neither adds analysis of it
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from domain_lsp.analysis.python.apis import ApiChecker
@@ -32,24 +32,29 @@ class Project:
     packages: PackageContext | None = None
     """The package inventory and environment, read once with the catalog (off the server's
     event loop), then kept for every Python file."""
-    trusted: bool = True
     _apis: ApiChecker | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, config: Config, refresh: bool = False, allow_stale: bool = False, trusted: bool = True) -> Project:
+    def load(cls, config: Config, refresh: bool = False, allow_stale: bool = False, trusted: bool = False) -> Project:
         """`refresh` re-reads every source; `allow_stale` takes the on-disk copy even when a live
         source is due (a starting server shows it at once and refreshes in the background);
-        `trusted` False never runs the workspace's interpreter (see PackageContext.load)."""
+        `trusted` is the user's decision (domain_lsp.trust): untrusted, nothing the workspace
+        chose is run and no host it names is contacted unless the user allowed it."""
+        config = replace(config, trusted=trusted)
         # The package context mostly waits for the interpreter probe (a subprocess): read it
         # while the catalog loads, which takes as long again off a start.
         with ThreadPoolExecutor(1, thread_name_prefix="domain-lsp-packages") as pool:
-            packages = pool.submit(PackageContext.load, config, trusted)
+            packages = pool.submit(PackageContext.load, config)
             catalog = load_catalog(config, allow_stale=allow_stale, refresh=refresh)
-            return cls(config, catalog, packages.result(), trusted=trusted)
+            return cls(config, catalog, packages.result())
+
+    @property
+    def trusted(self) -> bool:
+        return self.config.trusted
 
     def package_context(self) -> PackageContext:
         if self.packages is None:
-            self.packages = PackageContext.load(self.config, trusted=self.trusted)
+            self.packages = PackageContext.load(self.config)
         return self.packages
 
     def api_checker(self) -> ApiChecker:
@@ -78,7 +83,7 @@ class Project:
             self.config.sql,
             path,
             packages=self.package_context(),
-            apis=self.api_checker() if self.trusted else None,  # jedi would run the interpreter
+            apis=self.api_checker(),  # jedi runs only the interpreter find_interpreter allows
         )
 
     def analyze(self, path: Path, text: str) -> list[Finding]:

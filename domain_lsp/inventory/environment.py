@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from domain_lsp.inventory.model import normalize
+from domain_lsp.trust import user_settings
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,21 @@ class Environment:
         )
 
 
-def find_interpreter(root: Path, configured: str | None) -> tuple[Path, bool]:
-    """The interpreter to probe, and whether it was configured or discovered (not a fallback)."""
+def find_interpreter(root: Path, configured: str | None, trusted: bool = False) -> tuple[Path, bool]:
+    """The interpreter to probe, and whether it was configured or discovered (not a fallback).
+
+    Untrusted, nothing the workspace chose may run: not `python.environment`, not a committed
+    `.venv`, not `VIRTUAL_ENV` (a CI job may have activated a committed venv). Only the
+    interpreter the user named (`DOMAIN_LSP_PYTHON`, `trust.python` in the user config) or the
+    one domain-lsp itself runs in, whose site-packages already ran when domain-lsp started.
+    """
+    if not trusted:
+        named = user_settings().python
+        if named is not None:
+            return Path(os.path.abspath(named)), True
+        if configured or _interpreter_in(root / ".venv") or _interpreter_in(root / "venv"):
+            _note_untrusted(root, configured or ".venv")
+        return Path(sys.executable), False
     candidates: list[Path] = []
     if configured:
         # abspath, not resolve(): a venv's python is a symlink that must stay inside the venv
@@ -126,6 +140,21 @@ def find_interpreter(root: Path, configured: str | None) -> tuple[Path, bool]:
     if configured:
         return candidates[0], True  # the probe will fail and say so
     return Path(sys.executable), False
+
+
+_noted: set[Path] = set()
+
+
+def _note_untrusted(root: Path, chosen: str) -> None:
+    """Once per workspace: say why its own environment is not read."""
+    if root not in _noted:
+        _noted.add(root)
+        log.warning(
+            "untrusted workspace %s: its Python environment (%s) is not run, so packages installed only there "
+            "are unknown; trust it with --trust, DOMAIN_LSP_TRUST=1 or [trust] workspaces in the user config",
+            root,
+            chosen,
+        )
 
 
 def _interpreter_in(path: Path) -> Path | None:

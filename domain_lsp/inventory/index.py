@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from domain_lsp.inventory.model import normalize
+from domain_lsp.trust import public_url
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class PackageIndex:
                 follow_redirects=True,
             )
         except httpx.HTTPError as exc:
-            log.info("package index %s unreachable: %s", self.url, exc)
+            log.info("package index %s unreachable: %s", public_url(self.url), type(exc).__name__)
             return None
         if response.status_code == 404:
             return IndexAnswer(False, url)

@@ -5,9 +5,9 @@ the workspace's own modules.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,10 @@ from domain_lsp.inventory.index import PackageIndex
 from domain_lsp.inventory.load import load_inventory
 from domain_lsp.inventory.model import Inventory, InventoryProblem, normalize
 from domain_lsp.inventory.names import ModuleNames
+from domain_lsp.trust import host_of, public_url, user_settings
 from domain_lsp.workspace import walk
+
+log = logging.getLogger(__name__)
 
 RESCAN_SECONDS = 5.0
 """A module found nowhere rescans the workspace at most this often (a file may have been added)."""
@@ -52,15 +55,15 @@ class PackageContext:
     _all_modules: tuple[float, frozenset[str]] | None = None
 
     @classmethod
-    def load(cls, config: Config, trusted: bool = True) -> PackageContext:
-        """`trusted` False (an untrusted workspace, `check --no-probe`): the workspace's
-        interpreter is never run, so only the inventory files and the deny list are judged."""
+    def load(cls, config: Config) -> PackageContext:
+        """Untrusted (`config.trusted` False), only an interpreter the user chose is run (see
+        find_interpreter), and the package index is asked only when the user allowed its host."""
         inventory = load_inventory(config)
-        interpreter, _ = find_interpreter(config.root, config.python.environment)
-        environment = probe(interpreter) if trusted else _not_probed()
+        interpreter, _ = find_interpreter(config.root, config.python.environment, config.trusted)
+        environment = probe(interpreter)
         settings = config.packages
         grounded = bool(inventory.declared) or settings.inventory is not None or config.python.environment is not None
-        if environment.error and trusted:
+        if environment.error:
             # Without the installed packages every undeclared import would look unknown: say why
             # on the config file instead, and judge nothing but the deny list.
             grounded = False
@@ -75,7 +78,7 @@ class PackageContext:
             names=ModuleNames(environment, [d.name for d in inventory.declared.values()]),
             allow=settings.allow,
             deny={normalize(name): reason for name, reason in settings.deny},
-            index=PackageIndex(settings.index) if settings.index else None,
+            index=_index(settings.index, config.trusted),
             grounded=grounded,
             transitive=environment.required_by([d.name for d in inventory.declared.values()]),
         )
@@ -151,14 +154,17 @@ class PackageContext:
         return None
 
 
-def _not_probed() -> Environment:
-    """No installed packages known: the interpreter was not run (untrusted mode)."""
-    return Environment(
-        executable="",
-        version=tuple(sys.version_info[:3]),
-        stdlib=frozenset(sys.stdlib_module_names) if hasattr(sys, "stdlib_module_names") else frozenset(),
-        site_dirs=(),
-        modules=frozenset(),
-        distributions={},
-        error="not probed: untrusted mode",
-    )
+def _index(url: str | None, trusted: bool) -> PackageIndex | None:
+    """The configured package index, unless it is a host the workspace chose and the user did
+    not allow: asking it would tell a stranger's server every private name the code imports."""
+    if not url:
+        return None
+    host = host_of(url)
+    if not trusted and not user_settings().may_contact(host):
+        log.warning(
+            "untrusted workspace: packages.index %s is not asked; allow %s under [network] hosts in the user config",
+            public_url(url),
+            host,
+        )
+        return None
+    return PackageIndex(url)

@@ -101,7 +101,7 @@ def register(server: DomainLanguageServer) -> None:
         region, sql_offset = cursor.region, cursor.sql_offset
         if analysis.python is not None and (region is None or sql_offset is None):
             modules = _module_items(analysis.text, offset, project, str(ls.path_of(uri)), positions)
-            if modules is not None or not project.trusted:
+            if modules is not None:
                 return modules
             attributes = complete_attribute(analysis.text, offset, project.api_checker())
             return _attribute_items(attributes, positions) if attributes is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from domain_lsp.server.memory import IdleCollector
 from domain_lsp.server.positions import Positions, encoding_of
 from domain_lsp.server.state import DocumentAnalysis, ServerState
 from domain_lsp.server.suggestions import SuggestionTracker
+from domain_lsp.trust import UserConfigError, explicit_trust, report_errors_to
 
 if TYPE_CHECKING:
     from domain_lsp.server.diagnostics import Publisher
@@ -130,6 +132,16 @@ class DomainLanguageServer(LanguageServer):
         project = await self.state.project_for(self.path_of(uri))
         return Cursor(analysis, positions, offset, project, region, sql_offset)
 
+    def report_user_config_error(self, error: UserConfigError) -> None:
+        """The user-level config is broken: it grants nothing (untrusted, no secrets, no hosts)
+        until it is fixed; say so once per change of the file."""
+        self.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Error,
+                message=f"domain-lsp: invalid user config, nothing it grants applies: {error}",
+            )
+        )
+
     def report_config_error(self, error: ConfigError) -> None:
         self.window_show_message(
             types.ShowMessageParams(
@@ -178,8 +190,9 @@ def create_server() -> DomainLanguageServer:
         root = to_fs_path(folders[0].uri) if folders else (to_fs_path(params.root_uri) if params.root_uri else None)
         ls.state.root = Path(root).resolve() if root else None
         options: Any = params.initialization_options or {}
-        if isinstance(options, dict) and options.get("trusted") is False:
-            ls.state.trusted = False
+        ls.state.trusted = explicit_trust(options)
+        loop = asyncio.get_running_loop()
+        report_errors_to(lambda error: loop.call_soon_threadsafe(ls.report_user_config_error, error))
         severity = options.get("severity") if isinstance(options, dict) else None
         if isinstance(severity, dict):
             ls.state.set_editor_severity(severity)

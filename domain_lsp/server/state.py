@@ -24,6 +24,7 @@ from domain_lsp.policy import DEFAULT as DEFAULT_POLICY
 from domain_lsp.policy import Policy
 from domain_lsp.project import Project
 from domain_lsp.text import LineIndex
+from domain_lsp.trust import workspace_trusted
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,9 @@ class ServerState:
         self.root: Path | None = None
         self.config_path: Path | None = None
         """An explicit config file from initializationOptions."""
-        self.trusted = True
-        """False in an untrusted workspace: the workspace's interpreter is never run."""
+        self.trusted: bool | None = None
+        """The editor's word on trust (initializationOptions.trusted); None lets the user's
+        settings decide (domain_lsp.trust.workspace_trusted)."""
         self._projects: dict[Path, _Slot] = {}
         self._analyses: dict[str, DocumentAnalysis] = {}
         self._on_config_error = on_config_error
@@ -184,7 +186,13 @@ class ServerState:
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             None,
-            functools.partial(Project.load, config, refresh=refresh, allow_stale=allow_stale, trusted=self.trusted),
+            functools.partial(
+                Project.load,
+                config,
+                refresh=refresh,
+                allow_stale=allow_stale,
+                trusted=workspace_trusted(config.root, self.trusted),
+            ),
         )
         slot.loading = future
 

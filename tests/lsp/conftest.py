@@ -115,14 +115,19 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
-async def start_session(lsp_client: LanguageClient, profile: str, root: Path) -> None:
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "trusted_workspace: the editor tells the server the workspace is trusted")
+
+
+async def start_session(lsp_client: LanguageClient, profile: str, root: Path, trusted: bool = False) -> None:
     """Initialize the server as the editor `profile` ("neovim", "visual-studio-code") would,
-    with `root` as the one workspace folder."""
+    with `root` as the one workspace folder; `trusted` as VS Code passes its workspace trust."""
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities(profile),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options={"trusted": True} if trusted else None,
         )
     )
     lsp_client.profile = profile  # type: ignore[attr-defined]
@@ -130,7 +135,8 @@ async def start_session(lsp_client: LanguageClient, profile: str, root: Path) ->
 
 @pytest_lsp.fixture(params=["neovim", "visual-studio-code"], config=SERVER)
 async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, workspace: Path) -> AsyncIterator[None]:
-    await start_session(lsp_client, request.param, workspace)
+    trusted = request.node.get_closest_marker("trusted_workspace") is not None
+    await start_session(lsp_client, request.param, workspace, trusted)
     yield
     await lsp_client.shutdown_session()
 

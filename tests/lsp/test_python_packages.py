@@ -37,6 +37,11 @@ tinyclient.post("https://crm.example.com", data=b"")
 """
 
 
+# The editor trusts the workspace, so its configured venv and index count;
+# tests/robustness/test_trust.py shows that an untrusted one uses neither.
+pytestmark = pytest.mark.trusted_workspace
+
+
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with tinyclient 1.0.0 (declared) and extrapkg 0.1.0 (declared nowhere)."""

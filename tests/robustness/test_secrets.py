@@ -81,6 +81,10 @@ def env(tmp_path: Path) -> dict[str, str]:
         "DLSP_TEST_DSN_KV": f"host=127.0.0.1 port=9 user=admin password={PASSWORD} dbname=x",
         "DLSP_TEST_TOKEN": TOKEN,
         "DOMAIN_LSP_CACHE_DIR": str(tmp_path / "cache"),
+        # The user lets these variables be read, and the token be sent to the loopback host:
+        # without that an untrusted workspace reads none of them (tests/robustness/test_trust.py).
+        "DOMAIN_LSP_SECRET_ENV": "DLSP_TEST_DSN,DLSP_TEST_DSN_KV,DLSP_TEST_TOKEN=127.0.0.1",
+        "DOMAIN_LSP_ALLOWED_HOSTS": "127.0.0.1",
     }
 
 

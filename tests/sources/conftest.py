@@ -30,6 +30,15 @@ import pytest
 
 from tests.fixtures.loopback import serving
 
+
+@pytest.fixture(autouse=True)
+def _trusted_workspaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read live sources as a user who trusts the workspace would (every CLI and
+    server they start inherits it); what an untrusted workspace may not read or send is
+    tests/robustness/test_trust.py's subject."""
+    monkeypatch.setenv("DOMAIN_LSP_TRUST", "1")
+
+
 ADMIN = "dlsp_admin"
 READER = "dlsp_reader"
 

@@ -18,7 +18,8 @@ pytest.importorskip("httpx")
 
 def load(root: Path, url: str, token_env: str | None = TOKEN_ENV) -> LoadedCatalog:
     source = SourceSettings("http", url=url, token_env=token_env, timeout=3, line=4)
-    return load_sources(Config(root=root, path=root / "domain-lsp.toml", sql=SqlSettings(sources=(source,))))
+    config = Config(root=root, path=root / "domain-lsp.toml", sql=SqlSettings(sources=(source,)), trusted=True)
+    return load_sources(config)
 
 
 def test_the_catalog_loads_and_revalidates_with_its_etag(

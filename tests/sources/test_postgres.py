@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ ENV = "DLSP_TEST_WAREHOUSE_DSN"
 
 def config_for(root: Path, schemas: tuple[str, ...] = (), timeout: float = 10.0) -> Config:
     source = SourceSettings("postgres", dsn_env=ENV, schemas=schemas, timeout=timeout, line=3)
-    return Config(root=root, path=root / "domain-lsp.toml", sql=SqlSettings(dialect="postgres", sources=(source,)))
+    sql = SqlSettings(dialect="postgres", sources=(source,))
+    return Config(root=root, path=root / "domain-lsp.toml", sql=sql, trusted=True)
 
 
 def load(root: Path, **options: object) -> LoadedCatalog:
@@ -139,7 +141,19 @@ def test_a_malformed_dsn_is_redacted(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(ENV, f"host=localhost password={secret} bogus")
     [report] = load(tmp_path).sources
     [problem] = report.problems
-    assert "cannot connect" in problem.message and secret not in problem.message
+    assert "does not parse" in problem.message and secret not in problem.message and "bogus" not in problem.message
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["unquoted", "quoted"])
+def test_no_part_of_a_password_with_a_space_is_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quoted: bool
+) -> None:
+    pytest.importorskip("psycopg")
+    password = "'halfone-7Qx halftwo-9Wz'" if quoted else "halfone-7Qx halftwo-9Wz"
+    monkeypatch.setenv(ENV, f"host=127.0.0.1 port={free_port()} user=u dbname=db password={password}")
+    [report] = load(tmp_path, timeout=2).sources
+    [problem] = report.problems
+    assert "halfone" not in problem.message and "halftwo" not in problem.message, problem.message
 
 
 def test_unreachable_server_and_missing_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,7 +208,7 @@ def test_a_second_load_comes_from_the_cache_until_the_interval_passes(
     (tmp_path / "domain-lsp.toml").write_text(
         f'[[sql.sources]]\nkind = "postgres"\ndsn_env = "{ENV}"\nrefresh_interval = 3600\n', encoding="utf-8"
     )
-    config = load_config(tmp_path / "domain-lsp.toml")
+    config = replace(load_config(tmp_path / "domain-lsp.toml"), trusted=True)
     first = load_catalog(config)
     assert not first.from_cache and len(first.catalog) == 7
     second = load_catalog(config)

@@ -135,7 +135,7 @@ def test_the_project_reports_inventory_errors_on_the_inventory_file(tmp_path: Pa
 def test_an_environment_that_cannot_be_read_is_reported_on_the_config(tmp_path: Path) -> None:
     config_file = tmp_path / "domain-lsp.toml"
     config_file.write_text('[python]\nenvironment = "no-such-venv"\n', encoding="utf-8")
-    project = Project.load(load_config(config_file))
+    project = Project.load(load_config(config_file), trusted=True)
     (finding,) = project.analyze(config_file, config_file.read_text(encoding="utf-8"))
     assert finding.code == "inventory-error"
     assert "cannot read the Python environment" in finding.message

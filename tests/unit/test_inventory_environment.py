@@ -51,13 +51,23 @@ def test_an_interpreter_that_cannot_run_is_an_error_not_a_crash(tmp_path: Path) 
 
 def test_interpreter_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
-    assert find_interpreter(tmp_path, None) == (Path(sys.executable), False)
+    monkeypatch.delenv("DOMAIN_LSP_PYTHON", raising=False)
+    monkeypatch.setenv("DOMAIN_LSP_USER_CONFIG", str(tmp_path / "no-user-config.toml"))
+    assert find_interpreter(tmp_path, None, trusted=True) == (Path(sys.executable), False)
     python = tmp_path / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
     python.write_text("", encoding="utf-8")
-    assert find_interpreter(tmp_path, None) == (python, True)
-    assert find_interpreter(tmp_path, "other/bin/python") == (tmp_path / "other" / "bin" / "python", True)
-    assert find_interpreter(tmp_path, ".venv")[0] == python
+    assert find_interpreter(tmp_path, None, trusted=True) == (python, True)
+    other = (tmp_path / "other" / "bin" / "python", True)
+    assert find_interpreter(tmp_path, "other/bin/python", trusted=True) == other
+    assert find_interpreter(tmp_path, ".venv", trusted=True)[0] == python
+    # Untrusted, nothing the workspace chose: domain-lsp's own interpreter, or the user's.
+    assert find_interpreter(tmp_path, None) == (Path(sys.executable), False)
+    assert find_interpreter(tmp_path, "other/bin/python") == (Path(sys.executable), False)
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / ".venv"))
+    assert find_interpreter(tmp_path, None) == (Path(sys.executable), False)
+    monkeypatch.setenv("DOMAIN_LSP_PYTHON", str(tmp_path / "mine"))
+    assert find_interpreter(tmp_path, ".venv") == (tmp_path / "mine", True)
 
 
 @pytest.mark.parametrize("html_only", [False, True])

@@ -198,7 +198,7 @@ def api_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root.mkdir()
     (root / "requirements.txt").write_text("apilib==2.1.0\ndynlib\n", encoding="utf-8")
     (root / "domain-lsp.toml").write_text('[python]\nenvironment = "../venv"\n', encoding="utf-8")
-    return Project.load(load_config(root / "domain-lsp.toml"))
+    return Project.load(load_config(root / "domain-lsp.toml"), trusted=True)  # its configured venv counts
 
 
 def api_findings_of(project: Project, text: str) -> list[tuple[str, str, str]]:

@@ -14,6 +14,7 @@ from domain_lsp.findings import Finding, Fix, Severity
 from domain_lsp.inventory.model import normalize
 from domain_lsp.inventory.packages import PackageContext, replacement_in
 from domain_lsp.text import LineIndex
+from domain_lsp.trust import public_url
 
 _GUARD_EXCEPTIONS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _PLATFORM_TESTS = frozenset(
@@ -287,10 +288,10 @@ def _judge(ref: ImportRef, context: PackageContext, path: str) -> Finding | None
         answers = [context.index.lookup(name) for name in names.candidates(top)]
         found = next((a for a in answers if a is not None and a.exists), None)
         if found is not None:
-            message = f"`{top}` exists on the package index ({found.url}) but is {nowhere}"
+            message = f"`{top}` exists on the package index ({public_url(found.url)}) but is {nowhere}"
             return _guarded(Finding("undeclared-package", message, ref.start, ref.end), ref)
         if answers and all(a is not None for a in answers):
-            message = f"no package provides `{top}`: it does not exist on the package index {context.index.url} and is {nowhere}; likely a hallucinated name"
+            message = f"no package provides `{top}`: it does not exist on the package index {public_url(context.index.url)} and is {nowhere}; likely a hallucinated name"
             # The index confirms the name exists nowhere: no optional dependency is called that.
             confirmed = {"confirmed": "index"}
             return _guarded(Finding("unknown-package", message, ref.start, ref.end, data=confirmed), ref)

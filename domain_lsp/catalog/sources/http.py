@@ -11,23 +11,15 @@ import json
 import os
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
 from domain_lsp.catalog.sources.live import missing_driver
 from domain_lsp.catalog.sources.mapping import MappingError, load_mapping
 from domain_lsp.config import Config, SourceSettings
+from domain_lsp.trust import public_url
 
 MAX_BYTES = 200 * 1024 * 1024
-
-
-def public_url(url: str) -> str:
-    """The URL without a `user:password@` part, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def copy_paths(url: str) -> tuple[Path, Path]:

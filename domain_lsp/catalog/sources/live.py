@@ -12,6 +12,7 @@ from pathlib import Path
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
 from domain_lsp.config import Config, SourceSettings
+from domain_lsp.trust import source_refusal
 
 
 def source_path(settings: SourceSettings, config: Config) -> Path:
@@ -32,6 +33,9 @@ def live_inputs(settings: SourceSettings, config: Config) -> list[Path]:
 
 
 def load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> list[SourceProblem]:
+    refused = source_refusal(settings.kind, settings.url, settings.token_env, settings.dsn_env, config.trusted)
+    if refused is not None:
+        raise SourceUnavailable(refused)
     if settings.kind == "sqlite":
         from domain_lsp.catalog.sources.sqlite_db import load_sqlite
 

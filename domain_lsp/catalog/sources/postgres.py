@@ -45,6 +45,14 @@ def load_postgres(settings: SourceSettings, catalog: Catalog) -> list[SourceProb
     dsn = os.environ.get(name, "")
     if not dsn.strip():
         raise SourceUnavailable(f"the environment variable {name} is not set (it should hold the connection string)")
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        conninfo_to_dict(dsn)
+    except Exception:  # libpq quotes the part it could not parse: often half a password
+        raise SourceUnavailable(
+            f"the connection string in {name} does not parse; quote values that contain spaces (password='a b')"
+        ) from None
     timeout_ms = max(1, int(settings.timeout * 1000))
     try:
         connection = psycopg.connect(
@@ -104,6 +112,8 @@ def redact(message: str, dsn: str) -> str:
         pass
     for match in re.finditer(r"://[^:/@\s]*:([^@\s]+)@|password\s*=\s*'?([^'\s]+)", dsn, re.IGNORECASE):
         secrets.add(match.group(1) or match.group(2) or "")
+    # A password with spaces can come back in pieces (libpq quotes the word it stopped at).
+    secrets |= {word for secret in list(secrets) for word in secret.split() if len(word) >= 3}
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         message = message.replace(secret, "***")
     message = re.sub(r"(password\s*=\s*)\S+", r"\1***", message, flags=re.IGNORECASE)
