@@ -377,3 +377,41 @@ def test_untrusted_check_reads_no_workspace_chosen_dsn_variable(tmp_path: Path) 
         assert listener.connections >= 1
     finally:
         listener.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[trust]\nworkspaces = 3\n",
+        "[trust]\nworkspace = ['/']\n",
+        "[trustt]\n",
+        "not toml [",
+        "[read]\npaths = [" * 4000,
+    ],
+    ids=["wrong-type", "unknown-key", "unknown-table", "not-toml", "deeply-nested"],
+)
+def test_a_broken_user_config_stops_the_check_and_grants_nothing(tmp_path: Path, text: str) -> None:
+    root = tmp_path / "repo"
+    committed_venv(root)
+    (tmp_path / "user-config.toml").write_text(text + f"\n[trust]\nworkspaces = [{str(root)!r}]\n")
+    result = check(root)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("domain-lsp: user config error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert not ran(root)
+
+
+def test_the_server_says_once_that_the_user_config_is_broken_and_stays_untrusted(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    committed_venv(root)
+    (tmp_path / "user-config.toml").write_text(f"[trust]\nworkspaces = [{str(root)!r}]\nbogus = 1\n")
+    driver = serve(root, None)
+    try:
+        open_everything(driver, root)
+        assert driver.alive()
+        messages = [m for m in driver.recorded.messages if "invalid user config" in m]
+    finally:
+        driver.stop()
+    assert len(messages) == 1 and "trust.bogus" in messages[0]
+    assert not ran(root)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from domain_lsp.config import KEYS, dialect_names, load_config
 from domain_lsp.findings import RULES
+from domain_lsp.trust import user_settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -39,7 +42,9 @@ def test_the_dialect_list_is_sqlglots() -> None:
     assert re.findall(r"`([a-z0-9]+)`", listed) == dialect_names()
 
 
-def test_every_toml_example_in_configuration_md_is_a_valid_config(tmp_path: Path) -> None:
+def test_every_toml_example_in_configuration_md_is_a_valid_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
     assert len(blocks) >= 5
@@ -48,4 +53,8 @@ def test_every_toml_example_in_configuration_md_is_a_valid_config(tmp_path: Path
         path = tmp_path / str(i) / name
         path.parent.mkdir()
         path.write_text(block, encoding="utf-8")
+        if block.startswith("# ~/.config/domain-lsp/config.toml"):
+            monkeypatch.setenv("DOMAIN_LSP_USER_CONFIG", str(path))
+            user_settings()  # the user config's own reader: raises UserConfigError on a stale example
+            continue
         load_config(path)  # raises ConfigError on a stale example
