@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from domain_lsp import __version__
+from domain_lsp.report.escape import printable  # stderr lands in CI logs too
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -101,13 +102,13 @@ def main(argv: list[str] | None = None) -> int:
             return run_catalog_command(args)
         return run_check_command(args)
     except UserConfigError as error:
-        print(f"domain-lsp: user config error: {error}", file=sys.stderr)
+        print(f"domain-lsp: user config error: {printable(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug of ours: one line and exit 2, never a traceback read as "errors found"
         message = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
-        print(f"domain-lsp: internal error: {message}; please report it", file=sys.stderr)
+        print(f"domain-lsp: internal error: {printable(message)}; please report it", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -122,7 +123,7 @@ def run_check_command(args: argparse.Namespace) -> int:
     from domain_lsp.report import text as text_report
 
     def usage_error(message: str) -> int:
-        print(f"domain-lsp: error: {' '.join(message.split())}", file=sys.stderr)
+        print(f"domain-lsp: error: {printable(' '.join(message.split()))}", file=sys.stderr)
         return EXIT_USAGE
 
     paths = args.paths or [Path.cwd()]
@@ -156,7 +157,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             trusted=args.trust,
         )
     except ConfigError as error:
-        print(f"domain-lsp: config error: {error}", file=sys.stderr)
+        print(f"domain-lsp: config error: {printable(str(error))}", file=sys.stderr)  # its keys are the workspace's
         return EXIT_USAGE
     except (DiffError, WorkerCrashed) as error:
         return usage_error(str(error))
@@ -189,7 +190,7 @@ def run_catalog_command(args: argparse.Namespace) -> int:
         config = replace(config, trusted=workspace_trusted(config.root, args.trust))
         loaded = load_catalog(config, use_cache=not args.refresh)
     except ConfigError as error:
-        print(f"domain-lsp: config error: {error}", file=sys.stderr)
+        print(f"domain-lsp: config error: {printable(str(error))}", file=sys.stderr)  # its keys are the workspace's
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

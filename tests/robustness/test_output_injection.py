@@ -153,3 +153,21 @@ def test_catalog_text_output_escapes_the_config_s_paths_and_the_sources_messages
     assert len(lines) == 5  # per source, its line and its problem's; then the totals
     assert not any(line.lstrip().startswith("::") for line in lines)
     assert "no database file at " in lines[3] and "::warning::y\\n::error::z\\x1b[2J.db" in lines[3]
+
+
+def test_a_config_error_on_stderr_is_one_line_whatever_the_key(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "domain-lsp.toml").write_text('[sql]\n"a\\n::error::x\\u001b[2J" = 1\n', encoding="utf-8")
+    (tmp_path / "q.sql").write_text("SELECT 1;\n", encoding="utf-8")  # a config is read for the files it covers
+    result = subprocess.run(
+        [sys.executable, "-m", "domain_lsp", "check", "--format", "github"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=RUN_BOUND,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert result.returncode == 2 and result.stdout == b""
+    stderr = result.stderr.decode("utf-8")
+    assert CONTROL.search(stderr) is None
+    [line] = lines_of(stderr)
+    assert line.startswith("domain-lsp: config error: ") and "sql.a\\n::error::x\\x1b[2J: unknown key" in line
