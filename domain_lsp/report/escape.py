@@ -43,9 +43,12 @@ def pieces(text: str, *, starts_line: bool = False) -> list[str]:
     the printed width of any slice. Controls are escaped, runner commands broken, and when `text`
     begins a printed line (after indentation), a leading `::` is escaped too.
     """
-    shown = [_escaped(char) if _UNSAFE.match(char) else char for char in text]
-    for match in _RUNNER_COMMAND.finditer(text):
-        shown[match.end() - 1] = "\\x5b"
+    shown = list(text)
+    if _UNSAFE.search(text):  # rare: most lines are printed as they are
+        shown = [_escaped(char) if _UNSAFE.match(char) else char for char in shown]
+    if "##" in text:
+        for match in _RUNNER_COMMAND.finditer(text):
+            shown[match.end() - 1] = "\\x5b"
     if starts_line:
         first = next((i for i, piece in enumerate(shown) if not piece.isspace()), len(shown))
         if shown[first : first + 2] == [":", ":"]:
@@ -55,6 +58,8 @@ def pieces(text: str, *, starts_line: bool = False) -> list[str]:
 
 def printable(text: str) -> str:
     """`text` inside a printed line: one line, no controls, no runner command."""
+    if "##" not in text and not _UNSAFE.search(text):
+        return text
     return "".join(pieces(text))
 
 
