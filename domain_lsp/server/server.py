@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from domain_lsp import __version__
@@ -20,6 +19,7 @@ from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES, Project
 from domain_lsp.server.documents import use_lsp_lines
 from domain_lsp.server.memory import IdleCollector
 from domain_lsp.server.positions import Positions, encoding_of
+from domain_lsp.server.protocol import DomainProtocol, serve_stdio
 from domain_lsp.server.state import DocumentAnalysis, ServerState
 from domain_lsp.server.suggestions import SuggestionTracker
 from domain_lsp.trust import UserConfigError, explicit_trust, report_errors_to
@@ -51,23 +51,13 @@ class Cursor:
         return self.region is not None and self.sql_offset is not None
 
 
-class _Protocol(LanguageServerProtocol):
-    """Every message read resets the idle collector's clock (server/memory.py)."""
-
-    def handle_message(self, message: Any) -> None:
-        collector = getattr(self._server, "collector", None)
-        if collector is not None:
-            collector.touch()
-        super().handle_message(message)
-
-
 class DomainLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
             "domain-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            protocol_cls=_Protocol,
+            protocol_cls=DomainProtocol,
         )
         self.collector = IdleCollector()
         from domain_lsp.server.freshness import progress_reporter, source_reporter
@@ -220,4 +210,4 @@ def serve() -> None:
     # pygls warns on routine protocol events ("Cancel notification for unknown message id");
     # editors show the server's stderr as errors.
     logging.getLogger("pygls.protocol.json_rpc").setLevel(logging.ERROR)
-    create_server().start_io()
+    serve_stdio(create_server())  # pygls' start_io, with a reader that survives bad framing
