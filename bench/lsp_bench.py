@@ -1,6 +1,7 @@
 """Server figures per catalog size, all over stdio: start (cold and warm catalog cache),
 completion latency in three contexts (SQL file and SQL in a Python file), one-character
-edit -> published diagnostics, and the server's peak resident memory.
+edit -> published diagnostics, the server's peak resident memory, and whether its resident
+memory grows with the number of edits.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lsprotocol import types
+
 from bench.lsp_client import BenchClient
 from bench.stats import summary
 
@@ -27,6 +30,11 @@ whatever else the machine does in those 1.5 seconds."""
 PY_PREFIX = '    cur.execute("'
 """Each embedded query in the generated Python file starts after this on its own line."""
 PY_FIRST_LINE = 3
+RSS_EDITS = 20_000
+"""Edits of a small document between the two resident-memory readings (issue 21: pygls kept
+about 2 KB per `didChange`, +41 MB per 21,000 edits)."""
+IDLE_GC_SECONDS = 3.0
+"""Longer than the server's idle collector waits (server/memory.py) before a full collection."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,53 @@ async def _edits(
     return results, version
 
 
+def _rss_mb(client: BenchClient) -> float:
+    """The server's resident memory now (VmRSS)."""
+    server = client.client._server
+    assert server is not None
+    for line in Path(f"/proc/{server.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/<pid>/status")
+
+
+async def _rss_after_edits(client: BenchClient, inputs: Inputs, count: int) -> dict[str, float]:
+    """Resident memory after an idle collection, before and after `count` one-character edits
+    of a small document, sent in batches of 1,000, each batch waiting for its diagnostics."""
+    lines = inputs.sql_file.read_text(encoding="utf-8").splitlines()[:5]
+    uri = (inputs.workspace / "rss_probe.sql").resolve().as_uri()
+    client.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="sql", version=1, text="\n".join(lines) + "\n")
+        )
+    )
+    await client.diagnostics_for(uri, 1)
+    column = lines[0].index(" FROM ")  # replace the space before FROM with itself: the text never grows
+    version = 1
+
+    async def edit(times: int) -> None:
+        nonlocal version
+        for _ in range(times):
+            version += 1
+            client.change(uri, version, 0, column, column + 1, " ")
+            if version % 1_000 == 0:
+                await client.diagnostics_for(uri, version)
+        await client.diagnostics_for(uri, version)
+
+    await edit(1_000)  # warm up: caches and the allocator's arenas reach their working size
+    await asyncio.sleep(IDLE_GC_SECONDS)
+    before = _rss_mb(client)
+    await edit(count)
+    await asyncio.sleep(IDLE_GC_SECONDS)
+    after = _rss_mb(client)
+    return {
+        "edits": count,
+        "before_mb": round(before, 1),
+        "after_mb": round(after, 1),
+        "growth_mb": round(after - before, 1),
+    }
+
+
 async def _start(inputs: Inputs, cache: Path) -> tuple[BenchClient, str, dict[str, float]]:
     client = BenchClient(inputs.workspace, cache)
     initialized = await client.start()
@@ -161,6 +216,7 @@ async def measure(inputs: Inputs, cache: Path, requests: int, edits: int) -> dic
         result["completion_python"] = await _completions(client, py_uri, py_points)
         result["edit_to_diagnostics"], _ = await _edits(client, uri, sql_lines, edits, 3, 1)
         result["peak_rss_mb"] = round(client.peak_rss_mb() or float("nan"), 1)
+        result["rss_after_edits"] = await _rss_after_edits(client, inputs, RSS_EDITS)
     finally:
         await client.stop()
     cached = any(cache.rglob("*"))

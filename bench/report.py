@@ -9,6 +9,7 @@ TARGETS = {
     "edit → diagnostics p95": "≤ 100 ms",
     "warm start at 100,000 tables": "≤ 1.5 s",
     "check, 2 processes": "≥ 500 SQL files/s",
+    "RSS after 20,000 edits": "flat within 5 MB",
 }
 
 
@@ -20,6 +21,12 @@ def _ms(summary: dict[str, Any] | None) -> str:
 
 def _mb(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f} MB"
+
+
+def _growth(entry: dict[str, Any] | None) -> str:
+    if not entry:
+        return "–"
+    return f"{entry['growth_mb']:+.1f} MB ({entry['before_mb']:.0f} → {entry['after_mb']:.0f} MB)"
 
 
 def _start(start: dict[str, Any] | None) -> str:
@@ -57,6 +64,9 @@ def render(results: dict[str, Any]) -> str:
         rows.append(("start → first diagnostics, warm cache (median of 3)", lambda r: _start(r.get("start_warm"))))
         rows.append(("peak RSS (cold start, then all of the above)", lambda r: _mb(r.get("peak_rss_mb"))))
         rows.append(("peak RSS (warm start to first diagnostics)", lambda r: _mb(r.get("peak_rss_warm_mb"))))
+        rows.append(
+            ("RSS after 20,000 edits (growth; target: flat within 5 MB)", lambda r: _growth(r.get("rss_after_edits")))
+        )
         for label, cell in rows:
             lines.append(f"| {label} | " + " | ".join(cell(server[s]) for s in sizes) + " |")
         lines.append("")
