@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--shard", metavar="I/N", help="check only the I-th of N stable parts of the files (CI matrix)")
     add_trust_arguments(check)
+    add_verbose_argument(check)
 
     catalog = commands.add_parser(
         "catalog",
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     catalog.add_argument("--refresh", action="store_true", help="ignore the on-disk cache and read every source")
     add_trust_arguments(catalog)
+    add_verbose_argument(catalog)
 
     commands.add_parser("serve", help="start the language server on stdio")
     return parser
@@ -86,6 +88,15 @@ def add_trust_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_verbose_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print info logs and the libraries' own log lines on stderr (default: domain-lsp's warnings only)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
@@ -93,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
         serve()
         return EXIT_OK
+    from domain_lsp.logs import configure as configure_logging
     from domain_lsp.trust import PYTHON_ENV, UserConfigError
 
+    configure_logging(verbose=getattr(args, "verbose", False))
     if args.python:
         os.environ[PYTHON_ENV] = str(Path(args.python).expanduser().absolute())  # workers inherit it
     try:
