@@ -3,30 +3,49 @@
 One file per config, in the user's cache folder. It is used only when its key still matches:
 the format, domain-lsp's version, the SQL settings, every candidate source file's path, mtime
 and size, and each live source's identity (never a secret: the DSN's host, port, database and
-user, or the URL). Tables are stored as plain tuples, which pickle writes and reads several
-times faster than the objects themselves; each table's columns are one marshalled blob, stored
-after the pickle and unpacked when the table is first used: at 100,000 tables a warm start
-builds 100,000 tables instead of 3 million columns (0.45 s instead of 4.4 s).
+user, or the URL without its user-info).
+
+The file holds data, never code: whoever can write the cache folder (a CI cache restored from
+another branch, a shared $DOMAIN_LSP_CACHE_DIR) can at worst make a start slower. It is a fixed
+header (magic, format, a digest of the key, two lengths), compared before a byte of the rest is
+decoded, then JSON, then each table's columns as a JSON blob of its own. A file that is foreign
+(another user's, writable by others), truncated, of another key or undecodable is a miss, and
+the next load replaces it; files are written whole (a temporary file, then a rename), readable
+by the user only.
+
+Tables are stored column-wise (a list of names, a list of schemas...), which json decodes
+about as fast as pickle read the same tuples; each table's columns are unpacked when the table
+is first used, from the memory-mapped file: at 100,000 tables a warm start builds 100,000
+tables instead of 3 million columns (reading the cache: 0.35 s with pickle and marshal, see
+docs/performance.md for JSON's figure).
 """
 
 from __future__ import annotations
 
 import hashlib
-import marshal
+import json
 import mmap
 import os
-import pickle
+import stat
+import struct
 import sys
+import tempfile
 import time
+from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from domain_lsp import __version__
 from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
 
-FORMAT = 6
+FORMAT = 7
 RACY_SECONDS = 2.0
 ENV_DIR = "DOMAIN_LSP_CACHE_DIR"
+MAGIC = b"DLSPCAT\x00"
+HEADER = struct.Struct("<8sI32sQQ")
+"""MAGIC, FORMAT, the key's SHA-256, the JSON head's length, the column area's length."""
+SUFFIX = ".catalog"
 
 
 def cache_dir() -> Path:
@@ -39,7 +58,7 @@ def cache_dir() -> Path:
 
 def cache_file(config: Any) -> Path:
     where = str(config.path or config.root)
-    return cache_dir() / "catalog" / f"{hashlib.sha256(where.encode()).hexdigest()[:32]}.pickle"
+    return cache_dir() / "catalog" / f"{hashlib.sha256(where.encode(errors='surrogatepass')).hexdigest()[:32]}{SUFFIX}"
 
 
 def cache_key(config: Any) -> tuple[Any, ...]:
@@ -48,7 +67,7 @@ def cache_key(config: Any) -> tuple[Any, ...]:
 
     sql = config.sql
     return (
-        (FORMAT, sys.version_info[:2]),  # columns are marshalled: its format may change between versions
+        (FORMAT,),
         __version__,
         sql.dialect,
         sql.search_path,
@@ -58,60 +77,113 @@ def cache_key(config: Any) -> tuple[Any, ...]:
     )
 
 
-MAGIC = b"DLSPCAT\x00"
+def key_digest(key_fields: tuple[Any, ...]) -> bytes:
+    """The key as the header stores it: a digest, so the file says nothing of the paths and
+    sources it was built from, and a key is compared without decoding anything."""
+    text = json.dumps(key_fields, separators=(",", ":"), default=str)  # ASCII: lone surrogates escaped
+    return hashlib.sha256(text.encode()).digest()
+
+
+# -- private files --------------------------------------------------------------------------------
+
+
+def read_private(path: Path) -> mmap.mmap | None:
+    """`path` mapped read-only, or None when it is absent, empty, not a regular file, or not
+    ours alone (another user's, or writable by others): such a file may have been planted."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0 or not _ours(info):
+            return None
+        return mmap.mmap(handle, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(handle)
+
+
+def _ours(info: os.stat_result) -> bool:
+    if not hasattr(os, "getuid"):  # Windows: the user's profile folder is private already
+        return True
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def write_private(path: Path, chunks: Iterable[bytes | bytearray]) -> None:
+    """Write `path` whole or not at all (a reader never sees half a file), mode 0600, creating
+    its folders 0700. Raises OSError."""
+    _private_folder(path.parent)
+    handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+def _private_folder(folder: Path) -> None:
+    """Create `folder` and any missing parents with mode 0700; folders that exist are left alone."""
+    if folder.is_dir():
+        return
+    missing = [folder, *(p for p in folder.parents if not p.exists())]
+    for part in reversed(missing):
+        try:
+            part.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+
+
+# -- the catalog file -----------------------------------------------------------------------------
 
 
 def read(config: Any) -> Any:
-    """The cached LoadedCatalog for `config`, or None when there is none or it is out of date."""
+    """The cached LoadedCatalog for `config`, or None when there is none, it is out of date, or
+    it cannot be trusted or decoded."""
     from domain_lsp.catalog.load import LoadedCatalog
 
-    try:
-        with cache_file(config).open("rb") as handle:
-            # Mapped, not read: the columns of tables never used are never paged in.
-            data = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-        if data[: len(MAGIC)] != MAGIC:
-            return None
-        head_end = len(MAGIC) + 8 + int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "little")
-        key, payload = pickle.loads(data[len(MAGIC) + 8 : head_end])
-    except Exception:  # absent, truncated, or written by another version: load afresh
+    digest = key_digest(cache_key(config))
+    data = read_private(cache_file(config))
+    if data is None or len(data) < HEADER.size:
         return None
-    if key != cache_key(config) or len(data) - head_end != payload["area"]:
-        return None  # out of date, or cut short: a table's columns would fail to unpack later
-    try:
-        catalog = _thaw(payload["catalog"], data[head_end:])
-        loaded = LoadedCatalog(catalog, payload["sources"], payload["seconds"], payload["dbt"], from_cache=True)
-    except Exception:
+    view = memoryview(data)  # the columns of tables never used are never paged in
+    magic, version, stored, head_size, area_size = HEADER.unpack_from(view)
+    if (magic, version, stored) != (MAGIC, FORMAT, digest) or HEADER.size + head_size + area_size != len(view):
         return None
-    return loaded
+    try:
+        head = json.loads(str(view[HEADER.size : HEADER.size + head_size], "utf-8"))
+        catalog = _thaw(head["catalog"], view[HEADER.size + head_size :])
+        sources = [_report(fields, config) for fields in head["sources"]]
+        dbt = [_dbt_project(fields) for fields in head["dbt"]]
+        return LoadedCatalog(catalog, sources, float(head["seconds"]), dbt, from_cache=True)
+    except Exception:  # a well-keyed file with a body that is not ours to trust: a miss, rewritten
+        return None
 
 
 def write(config: Any, loaded: Any) -> None:
-    """Save `loaded` for the next start; a cache that cannot be written is only slower.
-
-    The file is MAGIC, the length of the pickled head, the head (key and payload), then every
-    table's marshalled columns back to back: the head refers to them by offset, so a start
-    unpickles 100,000 small tuples and never copies the columns it does not use."""
-    key = cache_key(config)
-    if _racy(key[5], *(report.inputs for report in loaded.sources)):
+    """Save `loaded` for the next start; a cache that cannot be written is only slower."""
+    current = cache_key(config)
+    if _racy(current[5], *(report.inputs for report in loaded.sources)):
         return
-    path = cache_file(config)
-    tables, area = _freeze(loaded.catalog)
-    payload = {
-        "catalog": tables,
-        "area": len(area),
-        "sources": loaded.sources,
+    sources = [_report_fields(report, config) for report in loaded.sources]
+    if any(fields is None for fields in sources):
+        return  # a live source the config does not list: nothing to restore it from
+    frozen, area = _freeze(loaded.catalog)
+    head = {
+        "catalog": frozen,
+        "sources": sources,
+        "dbt": [_dbt_fields(p) for p in loaded.dbt],
         "seconds": loaded.seconds,
-        "dbt": loaded.dbt,
     }
+    body = _encode(head).encode()
+    path = cache_file(config)
     try:
-        head = pickle.dumps((key, payload), protocol=pickle.HIGHEST_PROTOCOL)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        with partial.open("wb") as handle:
-            handle.write(MAGIC + len(head).to_bytes(8, "little"))
-            handle.write(head)
-            handle.write(area)
-        os.replace(partial, path)
+        write_private(path, (HEADER.pack(MAGIC, FORMAT, key_digest(current), len(body), len(area)), body, area))
+        path.with_suffix(".pickle").unlink(missing_ok=True)  # format 6 and before: never read again
     except OSError:
         pass
 
@@ -125,101 +197,286 @@ def _racy(*groups: tuple[tuple[str, int, int], ...]) -> bool:
     return any(mtime >= recent for group in groups for _, mtime, _ in group)
 
 
-# -- plain tuples ---------------------------------------------------------------------------------
+# -- tables, column-wise --------------------------------------------------------------------------
 
 
-def _freeze(catalog: Catalog) -> tuple[tuple[Any, ...], bytearray]:
-    """Tables as tuples, and an area holding each table's columns as one marshalled blob that
-    a tuple refers to by (offset, length): only the tables a file uses are ever unpacked."""
+def _freeze(catalog: Catalog) -> tuple[dict[str, Any], bytearray]:
+    """The catalog as JSON-ready lists, one per Table field, and an area holding each table's
+    columns as one JSON blob (ending where the next begins): only the tables a file uses are
+    ever unpacked. A field that is the default for every table is left out."""
     area = bytearray()
-    strings: dict[str, str] = {}
-    share = strings.setdefault  # one object per distinct string: pickle then writes it once
-    paths: dict[str, int] = {}
+    strings = _Numbering()  # schemas, databases and kinds: a few distinct names, stored once
+    paths = _Numbering()
 
-    def where(location: Location | None) -> tuple[int, int, int] | None:
-        if location is None:
+    def where(location: Location | None) -> list[int] | None:
+        return None if location is None else [paths[location.path], location.line, location.character]
+
+    def blob(table: Table) -> int:
+        """The table's columns as lists, one per Column field, like the tables themselves."""
+        columns = list(table.columns.values())
+        locations = [c.location for c in columns]
+        fields: list[list[Any]] = [
+            [c.name for c in columns],
+            [c.type for c in columns],
+            [-1 if at is None else paths[at.path] for at in locations],
+            [0 if at is None else at.line for at in locations],
+            [0 if at is None else at.character for at in locations],
+            [c.description for c in columns],
+            [c.tags for c in columns],
+            [c.deprecated for c in columns],
+        ]
+        while len(fields) > 5 and fields[-1].count(_COLUMN_DEFAULTS[len(fields) - 1]) == len(columns):
+            fields.pop()  # a default for every column: left out
+        area.extend(_encode(fields).encode())
+        return len(area)
+
+    tables = list(catalog.tables())
+    locations = [where(t.location) for t in tables]
+    fields: dict[str, Any] = {
+        "name": [t.name for t in tables],
+        "schema": [strings[t.schema] for t in tables],
+        "database": [strings[t.database] for t in tables],
+        "kind": [strings[t.kind] for t in tables],
+        "path": [-1 if at is None else at[0] for at in locations],
+        "line": [0 if at is None else at[1] for at in locations],
+        "character": [0 if at is None else at[2] for at in locations],
+        "count": [t.column_count() for t in tables],
+        "end": [blob(t) for t in tables],
+    }
+    optional: dict[str, list[Any]] = {
+        "description": [t.description for t in tables],
+        "tags": [t.tags for t in tables],
+        "deprecated": [t.deprecated for t in tables],
+    }
+    fields.update({name: values for name, values in optional.items() if any(v not in (None, ()) for v in values)})
+    fields["unknown"] = [i for i, t in enumerate(tables) if not t.columns_known]
+    return {
+        "tables": fields,
+        "strings": list(strings),
+        "schemas": catalog.schema_entries(),
+        "functions": [[f.name, f.schema, f.signature, f.description, where(f.location)] for f in catalog.functions()],
+        "paths": list(paths),
+    }, area
+
+
+def _thaw(frozen: dict[str, Any], area: memoryview) -> Catalog:
+    """The catalog `_freeze` wrote. Every list is checked for its length and element type first
+    (in C, a few ms at 100,000 tables): a value of another type would only fail later,
+    mid-analysis. Indexes into `strings` and `paths` need no check: anything but an int fails
+    the indexing here."""
+    fields, strings, paths = frozen["tables"], frozen["strings"], frozen["paths"]
+    _all(strings, str)
+    _all(paths, str)
+    names = fields["name"]
+    n = len(names)
+    _all(names, str)
+    for field in ("line", "character", "count", "end"):
+        _all(fields[field], int, n)
+    for field in ("schema", "database", "kind", "path"):
+        if type(fields[field]) is not list or len(fields[field]) != n:
+            raise TypeError(f"expected {n} {field} indexes")
+    descriptions = _optional(fields.get("description"), n, str)
+    deprecations = _optional(fields.get("deprecated"), n, str)
+    tags: Iterable[tuple[str, ...]] = repeat(())
+    if "tags" in fields:
+        _all(fields["tags"], list, n)
+        tags = [_strings(t) for t in fields["tags"]]
+    folded = [key(s) for s in strings]
+    unknown = fields["unknown"]
+    _all(unknown, int)
+    ends = fields["end"]
+    if n and (ends[-1] != len(area) or min(ends) < 0):
+        raise ValueError("the column area does not end where the last table's columns do")
+
+    def at(where: list[int] | None) -> Location | None:
+        if where is None:
             return None
-        return paths.setdefault(location.path, len(paths)), location.line, location.character
+        path, line, character = where
+        return Location(paths[path], int(line), int(character))
 
-    def columns_blob(table: Table) -> tuple[int, int]:
-        blob = marshal.dumps(
-            tuple(
-                (
-                    c.name if k == key(c.name) else (c.name, k),
-                    c.type,
-                    c.description,
-                    where(c.location),
-                    c.tags,
-                    c.deprecated,
+    def unpack(span: tuple[int, int]) -> dict[str, Column]:
+        """A table's columns; none when its blob does not decode (only a file tampered with
+        after its key was written could hold one)."""
+        start, end = span
+        try:
+            fields = json.loads(str(area[start:end], "utf-8"))
+            names, types, where, lines, characters = fields[:5]
+            n = len(names)
+            _all(names, str)
+            for values in (where, lines, characters):
+                _all(values, int, n)
+            _all(types, str, n, nullable=True)
+            extra = fields[5:]
+            descriptions = _optional(extra[0] if extra else None, n, str)
+            tags = [_strings(t) for t in extra[1]] if len(extra) > 1 else repeat(())
+            deprecations = _optional(extra[2] if len(extra) > 2 else None, n, str)
+            return {
+                key(name): Column(
+                    name, type_, description, None if path < 0 else Location(paths[path], line, character), tag, why
                 )
-                for k, c in table.columns.items()
-            )
+                for name, type_, path, line, character, description, tag, why in zip(
+                    names, types, where, lines, characters, descriptions, tags, deprecations, strict=False
+                )
+            }
+        except Exception:
+            return {}
+
+    keyed: list[tuple[tuple[str, str, str], Table]] = []
+    add = keyed.append
+    # One loop without calls of our own: it runs 100,000 times on a warm start.
+    for name, schema, database, kind, path, line, character, count, start, end, description, tag, deprecated in zip(
+        names,
+        fields["schema"],
+        fields["database"],
+        fields["kind"],
+        fields["path"],
+        fields["line"],
+        fields["character"],
+        fields["count"],
+        [0, *ends[:-1]],
+        ends,
+        descriptions,
+        tags,
+        deprecations,
+        strict=False,
+    ):
+        location = None if path < 0 else Location(paths[path], line, character)
+        made = Table(
+            name, strings[schema], strings[database], strings[kind], None, description, location, tag, deprecated
         )
-        area.extend(blob)
-        return len(area) - len(blob), len(blob)
-
-    def fold(name: str) -> str:
-        """key(name), as the same object when nothing changes: pickle then stores it once."""
-        folded = key(name)
-        return name if folded == name else folded
-
-    tables = [
-        (
-            (fold(t.database), fold(t.schema), fold(t.name)),
-            t.name,
-            t.schema,
-            t.database,
-            share(t.kind, t.kind),
-            t.description,
-            where(t.location),
-            t.tags,
-            t.deprecated,
-            t.columns_known,
-            t.column_count(),
-            columns_blob(t),
-        )
-        for t in catalog.tables()
-    ]
-    functions = [(f.name, f.schema, f.signature, f.description, where(f.location)) for f in catalog.functions()]
-    return (tables, catalog.schema_entries(), functions, list(paths)), area
-
-
-def _thaw(frozen: tuple[Any, ...], area: memoryview) -> Catalog:
-    tables, schemas, functions, paths = frozen
-
-    def at(where: tuple[int, int, int] | None) -> Location | None:
-        return None if where is None else Location(paths[where[0]], where[1], where[2])
-
-    def unpack(blob: tuple[int, int]) -> dict[str, Column]:
-        columns: dict[str, Column] = {}
-        start, length = blob
-        for name, type_, description, location, tags, deprecated in marshal.loads(area[start : start + length]):
-            name, folded = (name, key(name)) if isinstance(name, str) else name
-            columns[folded] = Column(name, type_, description, at(location), tags, deprecated)
-        return columns
-
-    def table(
-        folded: tuple[str, str, str],
-        name: str,
-        schema: str,
-        database: str,
-        kind: str,
-        description: str | None,
-        location: Any,
-        tags: Any,
-        deprecated: str | None,
-        known: bool,
-        count: int,
-        blob: tuple[int, int],
-    ) -> tuple[tuple[str, str, str], Table]:
-        table = Table(name, schema, database, kind, None, description, at(location), tags, deprecated, known)
-        table.pack_columns(unpack, blob, count)
-        return folded, table
-
+        made.pack_columns(unpack, (start, end), count)
+        bare = key(name)
+        add(((folded[database], folded[schema], name if bare == name else bare), made))  # one string when unchanged
+    for i in unknown:
+        keyed[i][1].columns_known = False
     catalog = Catalog()
-    catalog.add_distinct_tables(table(*fields) for fields in tables)
-    for schema, database in schemas:
-        catalog.add_schema(schema, database)
-    for name, schema, signature, description, location in functions:
-        catalog.add_function(Function(name, schema, signature, description, at(location)))
+    catalog.add_distinct_tables(keyed)
+    for schema, database in frozen["schemas"]:
+        catalog.add_schema(_str(schema), _str(database))
+    for name, schema, signature, description, location in frozen["functions"]:
+        catalog.add_function(Function(_str(name), _str(schema), signature, description, at(location)))
     return catalog
+
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # ASCII, lone surrogates escaped; made once
+_COLUMN_DEFAULTS = (None, None, None, None, None, None, (), None)
+"""A column field's value when a blob leaves its list out (only the last three may be)."""
+
+
+class _Numbering(dict[str, int]):
+    """Numbers strings in the order first asked for: `numbers[s]` is a dict lookup in C."""
+
+    def __missing__(self, text: str) -> int:
+        number = self[text] = len(self)
+        return number
+
+
+def _all(values: Any, kind: type, length: int | None = None, nullable: bool = False) -> None:
+    """Raise unless `values` is a list (of `length` items, if given) whose every item is exactly
+    of type `kind` (or None, if `nullable`)."""
+    if type(values) is not list or (length is not None and len(values) != length):
+        raise TypeError(f"expected a list of {length if length is not None else 'any number of'} {kind.__name__}")
+    if not set(map(type, values)) <= ({kind, type(None)} if nullable else {kind}):
+        raise TypeError(f"expected a list of {kind.__name__}")
+
+
+def _optional(values: Any, length: int, kind: type) -> Iterable[Any]:
+    """A field that is left out when it is None for every item."""
+    if values is None:
+        return repeat(None)
+    _all(values, kind, length, nullable=True)
+    return values
+
+
+def _strings(values: Any) -> tuple[str, ...]:
+    if not values:
+        return ()
+    if type(values) is not list or not set(map(type, values)) <= {str}:
+        raise TypeError("expected a list of strings")
+    return tuple(values)
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("expected a string")
+    return value
+
+
+# -- sources and dbt projects ---------------------------------------------------------------------
+
+
+def _report_fields(report: Any, config: Any) -> dict[str, Any] | None:
+    """A SourceReport as JSON. A live source is stored as its position in `config.sql.sources`,
+    never as its settings: its URL may hold a password, and the config has them anyway."""
+    live = None
+    if report.live is not None:
+        if report.live not in config.sql.sources:
+            return None
+        live = config.sql.sources.index(report.live)
+    return {
+        "path": str(report.path),
+        "kind": report.kind,
+        "tables": report.tables,
+        "problems": [[p.message, p.line, p.character, p.fallback] for p in report.problems],
+        "seconds": report.seconds,
+        "name": report.name,
+        "inputs": [list(entry) for entry in report.inputs],
+        "live": live,
+        "loaded_at": report.loaded_at,
+        "failed": report.failed,
+    }
+
+
+def _report(fields: dict[str, Any], config: Any) -> Any:
+    from domain_lsp.catalog.load import SourceReport
+    from domain_lsp.catalog.sources import SourceProblem
+
+    live = fields["live"]
+    settings = None
+    if live is not None:
+        if type(live) is not int or not 0 <= live < len(config.sql.sources):
+            raise ValueError("a live source the config does not list")
+        settings = config.sql.sources[live]
+    problems = [
+        SourceProblem(_str(message), int(line), int(character), bool(fallback))
+        for message, line, character, fallback in fields["problems"]
+    ]
+    inputs = tuple((_str(path), int(mtime), int(size)) for path, mtime, size in fields["inputs"])
+    return SourceReport(
+        Path(_str(fields["path"])),
+        _str(fields["kind"]),
+        int(fields["tables"]),
+        problems,
+        float(fields["seconds"]),
+        _str(fields["name"]),
+        inputs,
+        settings,
+        float(fields["loaded_at"]),
+        bool(fields["failed"]),
+    )
+
+
+def _dbt_fields(project: Any) -> dict[str, Any]:
+    return {
+        "name": project.name,
+        "root": str(project.root),
+        "model_paths": [str(p) for p in project.model_paths],
+        "refs": {name: [r.database, r.schema, r.identifier] for name, r in project.refs.items()},
+        "sources": [[*names, r.database, r.schema, r.identifier] for names, r in project.sources.items()],
+    }
+
+
+def _dbt_project(fields: dict[str, Any]) -> Any:
+    from domain_lsp.catalog.sources.dbt import DbtProject, Relation
+
+    def relation(parts: list[Any]) -> Relation:
+        database, schema, identifier = parts
+        return Relation(_str(database), _str(schema), _str(identifier))
+
+    return DbtProject(
+        _str(fields["name"]),
+        Path(_str(fields["root"])),
+        tuple(Path(_str(p)) for p in fields["model_paths"]),
+        {_str(name): relation(parts) for name, parts in fields["refs"].items()},
+        {(_str(source), _str(table)): relation(rest) for source, table, *rest in fields["sources"]},
+    )

@@ -1,17 +1,19 @@
 """The on-disk catalog cache (a warm start equals a cold one, and is never used once a source
-changed) and the catalog summary behind `domain-lsp catalog`."""
+changed; a damaged file is a miss) and the catalog summary behind `domain-lsp catalog`. Planted
+and foreign files, through the CLI: tests/robustness/test_cache_poisoning.py."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from domain_lsp.catalog.cache import cache_file
+from domain_lsp.catalog.cache import HEADER, MAGIC, cache_file
 from domain_lsp.catalog.load import LoadedCatalog, load_catalog
 from domain_lsp.catalog.summary import render_text, summarize
 from domain_lsp.config import load_config
@@ -26,14 +28,24 @@ def age(root: Path) -> None:
         os.utime(path, (old, old))
 
 
-def workspace(tmp_path: Path) -> Path:
+def workspace(tmp_path: Path, live: str = "") -> Path:
     root = Path(shutil.copytree(SHOP, tmp_path / "shop"))
     (root / "schema.sql").write_text("CREATE TABLE audit.log (id int, at timestamp);\n", encoding="utf-8")
     (root / "domain-lsp.toml").write_text(
-        '[sql]\ndialect = "postgres"\nschemas = ["target/manifest.json", "schema.sql"]\n', encoding="utf-8"
+        '[sql]\ndialect = "postgres"\nschemas = ["target/manifest.json", "schema.sql"]\n' + live, encoding="utf-8"
     )
     age(root)
     return root
+
+
+SQLITE = '\n[[sql.sources]]\nkind = "sqlite"\npath = "app.db"\nrefresh_interval = 3600\n'
+
+
+def make_sqlite(root: Path) -> None:
+    with sqlite3.connect(root / "app.db") as db:
+        db.execute("CREATE TABLE events (id integer, at text)")
+    db.close()
+    age(root)
 
 
 def snapshot(loaded: LoadedCatalog) -> list[object]:
@@ -54,13 +66,17 @@ def snapshot(loaded: LoadedCatalog) -> list[object]:
 
 
 def test_a_warm_start_gives_the_same_catalog(tmp_path: Path) -> None:
-    config = load_config(workspace(tmp_path) / "domain-lsp.toml")
+    root = workspace(tmp_path, SQLITE)
+    make_sqlite(root)
+    config = load_config(root / "domain-lsp.toml")
     cold = load_catalog(config)
     warm = load_catalog(config)
     assert not cold.from_cache and warm.from_cache
     # counted before any table's columns are unpacked, then compared whole
     assert summarize(warm)["columns"] == summarize(cold)["columns"] > 0
     assert snapshot(warm) == snapshot(cold)
+    assert warm.sources == cold.sources and warm.dbt == cold.dbt
+    assert warm.sources[-1].live is config.sql.sources[0]  # the settings come from the config, not the file
     assert warm.catalog.get("log", "audit") is not None
     fresh = load_catalog(config, use_cache=False)
     assert not fresh.from_cache and snapshot(fresh) == snapshot(cold)
@@ -104,6 +120,33 @@ def test_a_corrupt_or_truncated_cache_is_ignored(tmp_path: Path) -> None:
         cache_file(config).write_bytes(broken)
         loaded = load_catalog(config)
         assert not loaded.from_cache and loaded.catalog.get("orders", "dbt_shop_marts", "warehouse") is not None
+    assert cache_file(config).read_bytes()[: len(MAGIC)] == MAGIC  # rewritten
+
+
+def test_a_tampered_table_is_read_without_columns_never_an_exception(tmp_path: Path) -> None:
+    """Only a file changed after its key was written can hold a table whose columns do not
+    decode: that table then has none, and asking for them never raises mid-analysis."""
+    config = load_config(workspace(tmp_path) / "domain-lsp.toml")
+    load_catalog(config)
+    data = bytearray(cache_file(config).read_bytes())
+    head = int.from_bytes(data[44:52], "little")
+    start = HEADER.size + head
+    data[start : start + 2] = b"{]"  # the first table's columns
+    cache_file(config).write_bytes(bytes(data))
+    warm = load_catalog(config)
+    assert warm.from_cache
+    first, *others = warm.catalog.tables()
+    assert first.columns == {} and first.column_names() == []
+    assert any(t.columns for t in others)
+
+
+def test_the_previous_formats_file_is_removed(tmp_path: Path) -> None:
+    config = load_config(workspace(tmp_path) / "domain-lsp.toml")
+    old = cache_file(config).with_suffix(".pickle")
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_bytes(MAGIC + b"anything")
+    load_catalog(config)
+    assert cache_file(config).is_file() and not old.exists()
 
 
 def test_the_summary_counts_sources_and_problems(tmp_path: Path) -> None:

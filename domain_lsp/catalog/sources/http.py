@@ -23,10 +23,11 @@ MAX_BYTES = 200 * 1024 * 1024
 
 
 def copy_paths(url: str) -> tuple[Path, Path]:
-    """The last good copy of a URL's document, and its metadata (ETag, when fetched)."""
+    """The last good copy of a URL's document, and its metadata (ETag, when fetched). Named by
+    the URL without its user-info: a password is never hashed into a file name."""
     from domain_lsp.catalog.cache import cache_dir
 
-    digest = hashlib.sha256(url.encode()).hexdigest()[:32]
+    digest = hashlib.sha256(public_url(url).encode(errors="surrogatepass")).hexdigest()[:32]
     folder = cache_dir() / "http"
     return folder / f"{digest}.json", folder / f"{digest}.meta.json"
 
@@ -39,7 +40,7 @@ def load_http(settings: SourceSettings, config: Config, catalog: Catalog) -> lis
     url = settings.url or ""
     shown = public_url(url)
     body_path, meta_path = copy_paths(url)
-    meta = _read_meta(meta_path) if body_path.is_file() else {}
+    meta = _read_meta(meta_path) if _has_copy(body_path) else {}
     headers = {"Accept": "application/json", "User-Agent": "domain-lsp"}
     if settings.token_env:
         token = os.environ.get(settings.token_env, "")
@@ -55,7 +56,7 @@ def load_http(settings: SourceSettings, config: Config, catalog: Catalog) -> lis
     try:
         with httpx.Client(timeout=settings.timeout, verify=settings.tls_verify, follow_redirects=True) as client:
             response = client.get(url, headers=headers)
-            if response.status_code == 304 and body_path.is_file():
+            if response.status_code == 304 and _has_copy(body_path):
                 _write_meta(meta_path, {**meta, "checked_at": time.time()})
             elif response.status_code == 200:
                 body = response.content[: MAX_BYTES + 1]
@@ -70,7 +71,7 @@ def load_http(settings: SourceSettings, config: Config, catalog: Catalog) -> lis
                 problem = f"{shown} answered HTTP {response.status_code}{hint}"
     except httpx.HTTPError as exc:
         problem = f"{shown} is unreachable ({type(exc).__name__})"
-    if not body_path.is_file():
+    if not _has_copy(body_path):
         raise SourceUnavailable(problem or f"{shown}: no catalog received")
     problems: list[SourceProblem] = []
     if problem is not None:
@@ -78,7 +79,7 @@ def load_http(settings: SourceSettings, config: Config, catalog: Catalog) -> lis
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(fetched)) if isinstance(fetched, (int, float)) else "?"
         problems.append(SourceProblem(f"{problem}; using the copy fetched {when}", fallback=True))
     try:
-        problems.extend(load_mapping(body_path, body_path.read_text(encoding="utf-8"), catalog))
+        problems.extend(load_mapping(body_path, _read_copy(body_path), catalog))
     except (MappingError, OSError, UnicodeDecodeError) as exc:
         raise SourceUnavailable(f"the saved copy of {shown} is not a mapping: {exc}") from None
     return problems
@@ -96,18 +97,38 @@ def _check(body: bytes) -> str | None:
 
 
 def _save(path: Path, body: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_bytes(body)
-    os.replace(partial, path)  # a reader never sees half a file
+    """Whole or not at all, readable by the user only. The body is the document as served and
+    the metadata holds the ETag, times and the URL without user-info: never a token."""
+    from domain_lsp.catalog.cache import write_private
+
+    write_private(path, (body,))
+
+
+def _has_copy(path: Path) -> bool:
+    """A saved copy that is ours: one another user planted (or could have changed) is none."""
+    from domain_lsp.catalog.cache import read_private
+
+    return read_private(path) is not None
+
+
+def _read_copy(path: Path) -> str:
+    from domain_lsp.catalog.cache import read_private
+
+    data = read_private(path)
+    if data is None:
+        raise OSError(f"{path.name} is gone or not ours")
+    return bytes(data).decode("utf-8")
 
 
 def _read_meta(path: Path) -> dict[str, object]:
+    from domain_lsp.catalog.cache import read_private
+
+    data = read_private(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        meta = json.loads(bytes(data)) if data is not None else {}
+    except ValueError:
         return {}
-    return data if isinstance(data, dict) else {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _write_meta(path: Path, meta: dict[str, object]) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
 from domain_lsp.config import Config, SourceSettings
-from domain_lsp.trust import source_refusal
+from domain_lsp.trust import public_url, source_refusal
 
 
 def source_path(settings: SourceSettings, config: Config) -> Path:
@@ -56,14 +57,15 @@ def load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> lis
 
 
 def live_identity(settings: SourceSettings) -> tuple[object, ...]:
-    """What the cache key holds of a live source: its settings and, for PostgreSQL, where the
-    DSN points (host, port, database, user); never the password.
+    """What the cache key holds of a live source: its settings (a URL without its user-info)
+    and, for PostgreSQL, where the DSN points (host, port, database, user); never a password.
     """
     where: tuple[object, ...] = ()
     if settings.kind == "postgres":
         dsn = os.environ.get(settings.dsn_env or "", "")
         where = tuple(sorted(_conninfo(dsn).items()))
-    return (settings.kind, settings.dsn_env, settings.path, settings.url, settings.token_env, settings.schemas, where)
+    url = public_url(settings.url) if settings.url else settings.url
+    return (settings.kind, settings.dsn_env, settings.path, url, settings.token_env, settings.schemas, where)
 
 
 def _conninfo(dsn: str) -> dict[str, str]:
@@ -72,7 +74,11 @@ def _conninfo(dsn: str) -> dict[str, str]:
 
         parts = {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
     except Exception:  # driver missing or a malformed DSN: the connection will say so
-        return {"unparsed": hashlib.sha256(dsn.encode()).hexdigest()[:8]} if dsn else {}
+        if not dsn:
+            return {}
+        # Not even a hash of a password goes into the key: `user:pw@` and `password=` go first.
+        bare = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1", re.sub(r"//[^/@\s]*@", "//", dsn), flags=re.IGNORECASE)
+        return {"unparsed": hashlib.sha256(bare.encode(errors="surrogatepass")).hexdigest()[:8]}
     return {k: v for k, v in parts.items() if k in ("host", "hostaddr", "port", "dbname", "user", "service")}
 
 
