@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from domain_lsp import __version__
+from domain_lsp.report.color import CHOICES as COLOR_CHOICES
 from domain_lsp.report.escape import printable  # stderr lands in CI logs too
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -46,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", "-j", type=int, metavar="N", help="check in N processes (default: by CPUs and files; 1: no workers)"
     )
     check.add_argument("--shard", metavar="I/N", help="check only the I-th of N stable parts of the files (CI matrix)")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (2 still means 2)")
+    check.add_argument(
+        "--statistics", action="store_true", help="print how many findings of each code instead of the findings"
+    )
+    check.add_argument(
+        "--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE (replaced at once), not stdout"
+    )
+    check.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default="auto",
+        help="colour the text format: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces), always, never",
+    )
     add_trust_arguments(check)
     add_verbose_argument(check)
 
@@ -129,11 +142,13 @@ def run_check_command(args: argparse.Namespace) -> int:
     from domain_lsp.check import parse_shard, run_check
     from domain_lsp.config import ConfigError
     from domain_lsp.gitdiff import DiffError
+    from domain_lsp.output import emit
     from domain_lsp.policy import UnknownCode, parse_codes
     from domain_lsp.pool import WorkerCrashed
-    from domain_lsp.report import github, gitlab, sarif
+    from domain_lsp.report import github, gitlab, sarif, statistics
     from domain_lsp.report import json as json_report
     from domain_lsp.report import text as text_report
+    from domain_lsp.report.color import Palette, wanted
 
     def usage_error(message: str) -> int:
         print(f"domain-lsp: error: {printable(' '.join(message.split()))}", file=sys.stderr)
@@ -158,6 +173,10 @@ def run_check_command(args: argparse.Namespace) -> int:
         shard = parse_shard(args.shard) if args.shard is not None else None
     except ValueError as error:
         return usage_error(str(error))
+    if args.statistics and args.format not in ("text", "json"):
+        return usage_error(f"--statistics prints text or json, not {args.format}")
+    if args.output_file is not None and (args.output_file.is_dir() or not args.output_file.parent.is_dir()):
+        return usage_error(f"--output-file: cannot write {args.output_file}: not a file in an existing folder")
     try:
         run = run_check(
             paths,
@@ -176,16 +195,21 @@ def run_check_command(args: argparse.Namespace) -> int:
         return usage_error(str(error))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    writers = {"json": json_report, "sarif": sarif, "github": github, "gitlab": gitlab}
-    writer = writers.get(args.format, text_report)
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        # A terminal that cannot show a character of a source line must not crash the run.
-        sys.stdout.reconfigure(errors="backslashreplace")
+    # A file gets colour only when asked for: FORCE_COLOR is meant for a log, not a saved report.
+    color = wanted(args.color, sys.stdout) if args.output_file is None else args.color == "always"
+    if args.statistics:
+        report = statistics.render_json(run) if args.format == "json" else statistics.render_text(run)
+    elif args.format == "text":
+        report = text_report.render(run, Palette(color))
+    else:
+        writers = {"json": json_report, "sarif": sarif, "github": github, "gitlab": gitlab}
+        report = writers[args.format].render(run)
     try:
-        sys.stdout.write(writer.render(run))
-        sys.stdout.flush()
-    except BrokenPipeError:  # `domain-lsp check | head`: the reader left, which is fine
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        emit(report, args.output_file)
+    except OSError as error:
+        return usage_error(f"--output-file: cannot write {args.output_file}: {error.strerror or error}")
+    if args.exit_zero:
+        return EXIT_OK
     return EXIT_FINDINGS if run.has_errors else EXIT_OK
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 
 from domain_lsp.findings import Severity
+from domain_lsp.report.color import PLAIN, Palette
 from domain_lsp.report.escape import path_at_line_start, pieces, printable
 from domain_lsp.report.model import CheckRun
 
@@ -29,7 +30,9 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def render(run: CheckRun) -> str:
+def render(run: CheckRun, palette: Palette = PLAIN) -> str:
+    """`palette` colours our own words only (path, severity, code, marker, summary), after
+    escaping, so no colour code ever sits inside workspace text."""
     out: list[str] = []
     for checked in run.files:
         # Everything from the workspace goes through escape.py: this output lands in terminals
@@ -38,8 +41,11 @@ def render(run: CheckRun) -> str:
         for finding in checked.findings:
             line, col = checked.lines.line_col(finding.start)
             end_line, end_col = checked.lines.line_col(finding.end)
-            severity = finding.effective_severity.label
-            out.append(f"{path}:{line + 1}:{col + 1}: {severity}[{finding.code}] {printable(finding.message)}")
+            severity = finding.effective_severity
+            out.append(
+                f"{palette.path(path)}:{line + 1}:{col + 1}: {palette.severity(severity, severity.label)}"
+                f"[{palette.bold(finding.code)}] {printable(finding.message)}"
+            )
             # Tabs become one space so the marker lines up whatever the terminal's tab width.
             source = checked.lines.line_text(line).replace("\t", " ")
             if source.strip():
@@ -52,10 +58,15 @@ def render(run: CheckRun) -> str:
                 shown = pieces(source, starts_line=True)
                 out.append(f"    {''.join(shown)}")
                 before, token = "".join(shown[:col]), "".join(shown[col:stop])
-                out.append(f"    {' ' * _cells(before)}{'^' * max(1, _cells(token))}")
+                marker = "^" * max(1, _cells(token))
+                out.append(f"    {' ' * _cells(before)}{palette.severity(severity, marker)}")
+    out.append(summary_line(run, palette))
+    return "\n".join(out) + "\n"
+
+
+def summary_line(run: CheckRun, palette: Palette = PLAIN) -> str:
     errors, warnings = run.count(Severity.ERROR), run.count(Severity.WARNING)
     checked_files = run.checked if run.checked is not None else len(run.files)
-    out.append(
+    return palette.bold(
         f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(checked_files, 'file')} checked"
     )
-    return "\n".join(out) + "\n"
