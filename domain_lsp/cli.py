@@ -27,7 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check SQL files against the workspace's schemas and print diagnostics.",
         epilog="exit status: 0 no error found, 1 errors found, 2 usage, config or internal error. See docs/cli.md.",
     )
-    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the current folder)")
+    check.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: the current folder); `-` reads stdin"
+    )
+    check.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="the file the text on stdin is (SQL or Python, its config, the path printed; default: stdin.sql)",
+    )
     check.add_argument("--config", type=Path, metavar="FILE", help="use this config file instead of discovering one")
     check.add_argument(
         "--format",
@@ -139,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_check_command(args: argparse.Namespace) -> int:
-    from domain_lsp.check import parse_shard, run_check
+    from domain_lsp.check import Checker, parse_shard, run_check
     from domain_lsp.config import ConfigError
     from domain_lsp.gitdiff import DiffError
     from domain_lsp.output import emit
@@ -149,12 +156,20 @@ def run_check_command(args: argparse.Namespace) -> int:
     from domain_lsp.report import json as json_report
     from domain_lsp.report import text as text_report
     from domain_lsp.report.color import Palette, wanted
+    from domain_lsp.stdin import check_text, read_stdin, stdin_path
 
     def usage_error(message: str) -> int:
         print(f"domain-lsp: error: {printable(' '.join(message.split()))}", file=sys.stderr)
         return EXIT_USAGE
 
-    paths = args.paths or [Path.cwd()]
+    from_stdin = args.paths == [Path("-")] or (not args.paths and args.stdin_filename is not None)
+    if not from_stdin and Path("-") in args.paths:
+        return usage_error("`-` (stdin) cannot be combined with other paths")
+    if not from_stdin and args.stdin_filename is not None:
+        return usage_error("--stdin-filename names the text read from stdin: give `-` as the only path")
+    if from_stdin and (args.diff is not None or args.shard is not None):
+        return usage_error(f"{'--diff' if args.diff is not None else '--shard'} cannot judge a text read from stdin")
+    paths = [] if from_stdin else args.paths or [Path.cwd()]
     for path in paths:
         if not path.exists():
             return usage_error(f"no such file or folder: {path}")
@@ -178,16 +193,20 @@ def run_check_command(args: argparse.Namespace) -> int:
     if args.output_file is not None and (args.output_file.is_dir() or not args.output_file.parent.is_dir()):
         return usage_error(f"--output-file: cannot write {args.output_file}: not a file in an existing folder")
     try:
-        run = run_check(
-            paths,
-            args.config,
-            select=codes["select"],
-            ignore=codes["ignore"] or (),
-            jobs=args.jobs,
-            shard=shard,
-            diff=args.diff,
-            trusted=args.trust,
-        )
+        if from_stdin:
+            checker = Checker(args.config, Path.cwd(), codes["select"], codes["ignore"] or (), args.trust)
+            run = check_text(checker, stdin_path(args.stdin_filename, Path.cwd()), read_stdin())
+        else:
+            run = run_check(
+                paths,
+                args.config,
+                select=codes["select"],
+                ignore=codes["ignore"] or (),
+                jobs=args.jobs,
+                shard=shard,
+                diff=args.diff,
+                trusted=args.trust,
+            )
     except ConfigError as error:
         print(f"domain-lsp: config error: {printable(str(error))}", file=sys.stderr)  # its keys are the workspace's
         return EXIT_USAGE

@@ -27,18 +27,24 @@ def cli_env(cwd: Path, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    stdin: str | None = None,
+    stdin_bytes: bytes | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    """The process's stdout and stderr as text; stdin is empty unless given."""
+    data = stdin_bytes if stdin_bytes is not None else (stdin or "").encode("utf-8")
+    result = subprocess.run(
         [sys.executable, "-m", "domain_lsp", *args],
         cwd=cwd,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
+        input=data,
         capture_output=True,
-        text=True,
-        encoding="utf-8",
         timeout=TIMEOUT,
         env=env if env is not None else cli_env(cwd),
+    )
+    return subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
     )
 
 
