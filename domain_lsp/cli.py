@@ -81,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_trust_arguments(catalog)
     add_verbose_argument(catalog)
 
+    rule = commands.add_parser(
+        "rule",
+        help="explain a diagnostic code",
+        description="Print what a diagnostic code means, its severity and its fix; without CODE, list every code.",
+        epilog="exit status: 0 printed, 2 unknown code.",
+    )
+    rule.add_argument("code", nargs="?", metavar="CODE", help="a code such as unknown-column")
+
     commands.add_parser("serve", help="start the language server on stdio")
     return parser
 
@@ -128,9 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     from domain_lsp.trust import PYTHON_ENV, UserConfigError
 
     configure_logging(verbose=getattr(args, "verbose", False))
-    if args.python:
+    if getattr(args, "python", None):  # not every command has it
         os.environ[PYTHON_ENV] = str(Path(args.python).expanduser().absolute())  # workers inherit it
     try:
+        if args.command == "rule":
+            return run_rule_command(args)
         if args.command == "catalog":
             return run_catalog_command(args)
         return run_check_command(args)
@@ -230,6 +240,18 @@ def run_check_command(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if run.has_errors else EXIT_OK
+
+
+def run_rule_command(args: argparse.Namespace) -> int:
+    from domain_lsp.output import emit
+    from domain_lsp.ruledoc import UnknownRule, render, render_list
+
+    try:
+        emit(render(args.code) if args.code is not None else render_list())
+    except UnknownRule as error:
+        print(f"domain-lsp: error: {printable(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def run_catalog_command(args: argparse.Namespace) -> int:
