@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import re
-import stat
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from domain_lsp.analysis.sql.cache import read_once
-from domain_lsp.catalog.load import SourceReport, missing_globs
+from domain_lsp.catalog.load import SourceReport, glob_problems
 from domain_lsp.config import Config, find_config, load_config, vcs_root
 from domain_lsp.findings import Finding
 from domain_lsp.gitdiff import changed_lines, touches
+from domain_lsp.paths import Boundary, read_file
 from domain_lsp.policy import Policy
 from domain_lsp.project import CHECKED_SUFFIXES, Project
 from domain_lsp.report.model import CheckedFile, CheckRun
@@ -30,20 +32,17 @@ BINARY_PROBE = 8192
 _WORD = re.compile(r"[\w$]+|\S")
 
 
-def read_text(path: Path) -> tuple[str, list[Finding]]:
+def read_text(path: Path, boundary: Boundary | None = None) -> tuple[str, list[Finding]]:
     """A file's text, and a file-error finding when it is unreadable, binary or not UTF-8.
 
-    A UTF-8 byte-order mark is dropped, as editors do, so positions match what they show.
+    Only a regular file is read (a FIFO or a device named *.sql would block); with `boundary`,
+    only inside it (None: a file the user named, or one found below a folder they named). A
+    UTF-8 byte-order mark is dropped, as editors do, so positions match what they show.
     """
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device named *.sql would block
-            return "", [Finding("file-error", "not a regular file, not checked", 0, 0)]
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_file(path, MAX_FILE_BYTES, boundary)
     except OSError as exc:
-        return "", [Finding("file-error", f"cannot read: {exc.strerror or exc}", 0, 0)]
-    if len(raw) > MAX_FILE_BYTES:
-        return "", [Finding("file-error", f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, not checked", 0, 0)]
+        return "", [Finding("file-error", f"{exc}, not checked", 0, 0)]
     if b"\0" in raw[:BINARY_PROBE]:
         return "", [Finding("file-error", "binary file (NUL bytes), not checked", 0, 0)]
     raw = raw.removeprefix(b"\xef\xbb\xbf")
@@ -62,6 +61,13 @@ def read_text(path: Path) -> tuple[str, list[Finding]]:
         ]
 
 
+def _user_config(config_path: Path, cwd: Path) -> Config:
+    """`--config FILE` is the user's choice: what it names may also be read in the workspace
+    being checked (the current folder's), wherever the file itself lies."""
+    cwd = cwd.resolve()
+    return replace(load_config(config_path), read_roots=(vcs_root(cwd) or cwd,))
+
+
 class Checker:
     """Checks files, each against the project of its nearest config (one Project per config).
 
@@ -77,7 +83,7 @@ class Checker:
         ignore: tuple[str, ...] = (),
         trusted: bool | None = None,
     ) -> None:
-        self.fixed_config = load_config(config_path) if config_path is not None else None
+        self.fixed_config = _user_config(config_path, cwd or Path.cwd()) if config_path is not None else None
         self.trusted = trusted
         """`--trust` True, `--no-trust` False; None lets the user's settings decide per workspace."""
         self.cwd = (cwd or Path.cwd()).resolve()
@@ -89,11 +95,12 @@ class Checker:
         """A folder's project key (its config file, or its workspace root) and config file."""
 
     def default_root(self, path: Path, argument: Path) -> Path:
-        real = path.resolve()
-        top = vcs_root(real)
+        # The folder the file is written in decides, not a link's target (`0.sql -> /dev/null`).
+        written = Path(os.path.abspath(path)).parent.resolve() / path.name
+        top = vcs_root(written)
         if top is not None:
             return top
-        if real.is_relative_to(self.cwd):
+        if written.is_relative_to(self.cwd):
             return self.cwd
         argument = argument.resolve()
         return argument if argument.is_dir() else argument.parent
@@ -142,23 +149,26 @@ class Checker:
         that match nothing.
         """
         project, policy = self.projects[key], self.policies[key]
-        files = [_source_file(report, policy) for report in project.loaded.sources if report.problems]
         config = project.config
-        missing = missing_globs(config) if config.path is not None else []
-        if config.path is not None and missing:
-            text, _ = read_text(config.path)
+        # The files are read again to place and show the findings: only inside the workspace,
+        # so that a link out is named, never quoted.
+        boundary = Boundary.of_config(config)
+        files = [_source_file(report, policy, boundary) for report in project.loaded.sources if report.problems]
+        unread = glob_problems(config, boundary) if config.path is not None else []
+        if config.path is not None and unread:
+            text, _ = read_text(config.path, boundary)
             findings = [
-                Finding("source-error", f"schema glob `{glob}` matches no file", *_where(text, glob))
-                for glob in missing
+                Finding("source-error", f"schema glob `{glob}` {problem}", *_where(text, glob))
+                for glob, problem in unread
             ]
             files.append(CheckedFile(config.path, LineIndex(text), policy.apply(findings)))
         for path, findings in project.inventory_problems().items():
-            files.append(CheckedFile(path, LineIndex(read_text(path)[0]), policy.apply(findings)))
+            files.append(CheckedFile(path, LineIndex(read_text(path, boundary)[0]), policy.apply(findings)))
         return [file for file in files if file.findings]
 
 
-def _source_file(report: SourceReport, policy: Policy) -> CheckedFile:
-    text, _ = read_text(report.path)
+def _source_file(report: SourceReport, policy: Policy, boundary: Boundary) -> CheckedFile:
+    text, _ = read_text(report.path, boundary)
     lines = LineIndex(text)
     findings = []
     for problem in report.problems:

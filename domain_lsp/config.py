@@ -7,6 +7,7 @@ Every key has a default, so a workspace without a config file works. A broken fi
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from domain_lsp.findings import RULES
+from domain_lsp.paths import VCS_MARKERS as VCS_MARKERS  # re-exported: it lives with the reader now
+from domain_lsp.paths import Boundary, TooLarge, Unreadable, read_file, vcs_root
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,7 +26,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 CONFIG_FILE = "domain-lsp.toml"
 PYPROJECT = "pyproject.toml"
 TOOL_TABLE = ("tool", "domain-lsp")
-VCS_MARKERS = (".git", ".hg", ".svn")
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A config is a few dozen lines; a bigger file is refused rather than parsed."""
+MAX_NESTING = 64
+"""Arrays and inline tables nested deeper than this are refused before parsing: tomllib recurses
+once per level and a few thousand levels end in a RecursionError."""
 
 SOURCE_KINDS = ("postgres", "sqlite", "duckdb", "http")
 SOURCE_KEYS = ("kind", "dsn_env", "path", "url", "token_env", "schemas", "timeout", "refresh_interval", "tls_verify")
@@ -127,6 +134,9 @@ class Config:
     """The folder that relative paths and globs start from."""
     path: Path | None = None
     """The file the settings came from; None for the defaults."""
+    read_roots: tuple[Path, ...] = ()
+    """Never read from the file: folders beyond the config's own workspace whose files it may
+    read, by the user's choice (the workspace that `check --config FILE` checks)."""
     sql: SqlSettings = field(default_factory=SqlSettings)
     packages: PackageSettings = field(default_factory=PackageSettings)
     python: PythonSettings = field(default_factory=PythonSettings)
@@ -146,13 +156,17 @@ def dialect_names() -> list[str]:
 def find_config(start: Path) -> Path | None:
     """The nearest domain-lsp.toml, or pyproject.toml with [tool.domain-lsp], at or above start.
 
-    In one folder domain-lsp.toml wins over pyproject.toml.
+    In one folder domain-lsp.toml wins over pyproject.toml. The search starts in the folder the
+    path is written in, not where a link points: a link `0.sql -> /dev/null` is governed by the
+    config of the folder that holds it. A domain-lsp.toml that is there but is no regular file
+    is still returned, so loading it fails loudly instead of the folder silently losing its
+    config.
     """
-    start = start.resolve()
+    start = Path(os.path.abspath(start))
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         own = candidate / CONFIG_FILE
-        if own.is_file():
+        if os.path.lexists(own):
             return own
         pyproject = candidate / PYPROJECT
         if pyproject.is_file() and _declares_tool_table(pyproject):
@@ -160,22 +174,12 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def vcs_root(start: Path) -> Path | None:
-    """The top folder of the repository enclosing `start` (one holding .git, .hg or .svn)."""
-    start = start.resolve()
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in VCS_MARKERS):
-            return candidate
-    return None
-
-
 def workspace_root(start: Path) -> Path:
     """Where a workspace without a config file begins: the enclosing repository's top folder,
-    else `start` itself (its folder, for a file).
+    else `start` itself (its folder, for a file, as written: not a link's target).
     """
-    start = start.resolve()
-    return vcs_root(start) or (start if start.is_dir() else start.parent)
+    start = Path(os.path.abspath(start))
+    return vcs_root(start) or (start if start.is_dir() else start.parent).resolve()
 
 
 # `[tool.domain-lsp]`, `[tool.domain-lsp.sql]` or `[tool."domain-lsp"]`.
@@ -185,22 +189,33 @@ _TOOL_HEADER = re.compile(r"""^\s*\[\s*tool\s*\.\s*["']?domain-lsp["']?\s*[.\]]"
 def _declares_tool_table(pyproject: Path) -> bool:
     # A textual check, so an unrelated broken pyproject.toml is never reported as our error.
     try:
-        text = pyproject.read_text(encoding="utf-8", errors="replace")
+        text = read_file(pyproject, MAX_CONFIG_BYTES, Boundary.of(pyproject.parent)).decode("utf-8", "replace")
     except OSError:
         return False
     return _TOOL_HEADER.search(text) is not None
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate a config file; raises ConfigError."""
+    """Read and validate a config file; raises ConfigError. The file must resolve inside its
+    own workspace (or a folder the user allowed): a committed `domain-lsp.toml` linking to a
+    file elsewhere on the machine is refused, never parsed into messages."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_file(path, MAX_CONFIG_BYTES, Boundary.of(path.parent))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(path, "", f"not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(path, "", f"cannot read: {exc.strerror or exc}") from None
+    except TooLarge as exc:
+        raise ConfigError(path, "", f"{exc}; a config is refused rather than read") from None
+    except Unreadable as exc:
+        raise ConfigError(path, "", str(exc)) from None
+    text = text.removeprefix("\ufeff")
+    deep = _too_deep(text)
+    if deep is not None:
+        raise ConfigError(path, "", f"arrays or inline tables nested more than {MAX_NESTING} deep", deep)
     try:
         document = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(path, "", "nested too deeply to read") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -222,6 +237,45 @@ def load_config(path: Path) -> Config:
     else:
         table = document
     return _Validator(path, text, prefix).config(table)
+
+
+def _too_deep(text: str) -> int | None:
+    """The 1-based line where arrays or inline tables first nest deeper than MAX_NESTING, or
+    None. A scan of brackets outside strings and comments; table headers count as one level."""
+    depth = 0
+    line = 1
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            stop = text.find("\n", i)
+            i = end if stop == -1 else stop
+            continue
+        elif char in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else char
+            i += len(quote)
+            while i < end and not text.startswith(quote, i):
+                if text[i] == "\n":
+                    if len(quote) == 1:
+                        break  # an unterminated one-line string: the parser will say so
+                    line += 1
+                elif text[i] == "\\" and quote[0] == '"':
+                    i += 1  # the escaped character, which may be a line break
+                    line += text.startswith("\n", i)
+                i += 1
+            else:
+                i += len(quote)
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
 
 
 def config_for(start: Path) -> Config:
@@ -282,6 +336,8 @@ class _Validator:
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
             raise self.fail(key, f"expected a string, got {_kind(value)}")
+        if "\0" in value:  # no path, name or URL holds one; os calls raise on it
+            raise self.fail(key, "holds a NUL character (\\u0000)")
         return value
 
     def strings(self, value: Any, key: str) -> tuple[str, ...]:
@@ -294,7 +350,21 @@ class _Validator:
                 raise self.fail(key, f"expected a list of strings, one item is {_kind(item)}")
             if not item.strip():
                 raise self.fail(key, "expected a list of strings, one item is empty")
+            self.string(item, key)
         return tuple(item.strip() for item in value)
+
+    def globs(self, value: Any, key: str) -> tuple[str, ...]:
+        """File patterns: each must end in a file name (a folder, `.` or `**` lists folders,
+        which are never read). Absolute and `..` patterns are accepted here; what they match is
+        read only inside the workspace or a folder the user allowed."""
+        patterns = self.strings(value, key)
+        for pattern in patterns:
+            parts = [part for part in pattern.replace("\\", "/").split("/") if part]
+            if not parts or parts[-1] in (".", "..", "**") or pattern.endswith(("/", "\\")):
+                raise self.fail(
+                    key, f"`{pattern}` names folders, not files; end it with a file pattern such as `*.sql`"
+                )
+        return patterns
 
     def dialect(self, value: Any) -> str:
         dialect = self.string(value, "sql.dialect").strip().lower()
@@ -310,16 +380,17 @@ class _Validator:
         self.check_keys(document, "")
         sql = self.table(document.get("sql", {}), "sql")
         self.check_keys(sql, "sql")
-        schemas = self.strings(sql["schemas"], "sql.schemas") if "schemas" in sql else None
+        schemas = self.globs(sql["schemas"], "sql.schemas") if "schemas" in sql else None
         packages = self.table(document.get("packages", {}), "packages")
         self.check_keys(packages, "packages")
         python = self.table(document.get("python", {}), "python")
         self.check_keys(python, "python")
         diagnostics = self.table(document.get("diagnostics", {}), "diagnostics")
         self.check_keys(diagnostics, "diagnostics")
+        folder = Path(os.path.abspath(self.path.parent)).resolve()
         return Config(
-            root=self.path.parent.resolve(),
-            path=self.path.resolve(),
+            root=folder,
+            path=folder / self.path.name,  # as written: a linked config stays named by its link
             sql=SqlSettings(
                 dialect=self.dialect(sql.get("dialect", "")),
                 schemas=schemas,
@@ -327,9 +398,7 @@ class _Validator:
                 sources=self.sources(sql.get("sources", [])),
             ),
             packages=PackageSettings(
-                inventory=self.strings(packages["inventory"], "packages.inventory")
-                if "inventory" in packages
-                else None,
+                inventory=self.globs(packages["inventory"], "packages.inventory") if "inventory" in packages else None,
                 allow=self.strings(packages.get("allow", []), "packages.allow"),
                 deny=self.deny(packages.get("deny", {})),
                 index=self.string(packages["index"], "packages.index").strip() or None if "index" in packages else None,
@@ -418,6 +487,8 @@ class _Validator:
             if key in entry:
                 if not isinstance(entry[key], str) or not entry[key].strip():
                     raise fail(key, f"expected a non-empty string, got {_kind(entry[key])}")
+                if "\0" in entry[key]:
+                    raise fail(key, "holds a NUL character (\\u0000)")
                 text[key] = entry[key].strip()
         for key in ("dsn_env", "token_env"):
             if key in text and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text[key] or ""):

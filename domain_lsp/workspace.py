@@ -1,6 +1,6 @@
 """Which files of a workspace to look at: walked once, .gitignore honoured (nested ones too, and
 those of enclosing folders up to the repository's top), never followed through symlink loops,
-vendored and virtual-environment folders skipped.
+vendored and virtual-environment folders skipped, never led outside the folder walked.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pathspec
 
-from domain_lsp.config import vcs_root
+from domain_lsp.paths import Boundary, inside, read_file, vcs_root
+
+GITIGNORE_LIMIT = 1024 * 1024
 
 SKIP_DIRS = frozenset(
     {
@@ -31,12 +33,12 @@ SKIP_DIRS = frozenset(
 )
 
 
-def _gitignore(folder: Path) -> pathspec.GitIgnoreSpec | None:
+def _gitignore(folder: Path, top: Path) -> pathspec.GitIgnoreSpec | None:
     try:
-        lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        raw = read_file(folder / ".gitignore", GITIGNORE_LIMIT, Boundary((top,)))
+    except OSError:  # none, or a link out of the repository, a FIFO, a huge file: no patterns
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return pathspec.GitIgnoreSpec.from_lines(raw.decode("utf-8", errors="replace").splitlines())
 
 
 def _is_virtualenv(folder: Path) -> bool:
@@ -44,26 +46,40 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
 
-def _enclosing_specs(root: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
+def _enclosing_specs(root: Path, top: Path | None) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
     """The .gitignore files of the folders between the repository's top and `root`."""
-    top = vcs_root(root)
     if top is None or top == root:
         return []
     specs = []
     for folder in reversed(root.parents):
         if folder == top or top in folder.parents:
-            spec = _gitignore(folder)
+            spec = _gitignore(folder, top)
             if spec is not None:
                 specs.append((folder, spec))
     return specs
 
 
 def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
-    """Files under `root` with one of `suffixes`, in a stable order, each real file once."""
+    """Files under `root` with one of `suffixes`, in a stable order, each real file once, named
+    as written (a link by its own name).
+
+    A link whose target lies outside `root` is skipped, silently: a committed
+    `x.sql -> /proc/self/fd/1` or `-> ~/.netrc` is nobody's source file. A link within `root`
+    is followed once (its target is then not listed again). Whatever else the walk finds with a
+    wanted suffix is listed, FIFOs and dangling links too, so that the reader names them."""
     wanted = tuple(suffixes)
     root = root.resolve()
-    specs = _enclosing_specs(root)
+    top = vcs_root(root)
+    specs = _enclosing_specs(root, top)
     seen: set[tuple[int, int]] = set()
+
+    def stays_inside(entry: os.DirEntry[str]) -> bool:
+        if not entry.is_symlink():
+            return True
+        try:
+            return inside(Path(os.path.realpath(entry.path)), root)
+        except (OSError, ValueError):
+            return False
 
     def ignored(path: Path, is_dir: bool) -> bool:
         # The deepest .gitignore with a matching pattern decides, as in git (so `!x` re-includes).
@@ -91,7 +107,7 @@ def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
     def visit(folder: Path) -> Iterator[Path]:
         if not first_visit(folder):
             return
-        spec = _gitignore(folder)
+        spec = _gitignore(folder, top or root)
         if spec is not None:
             specs.append((folder, spec))
         try:
@@ -99,6 +115,8 @@ def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
         except OSError:
             entries = []
         for entry in entries:
+            if not stays_inside(entry):
+                continue
             path = Path(entry.path)
             try:
                 is_dir = entry.is_dir()

@@ -21,6 +21,7 @@ from domain_lsp.catalog.sources.dbt import DbtError, DbtProject, companion_files
 from domain_lsp.catalog.sources.ddl import Retry, load_ddl
 from domain_lsp.catalog.sources.mapping import MappingError, load_mapping
 from domain_lsp.config import Config, SourceSettings, SqlSettings
+from domain_lsp.paths import OUTSIDE, Boundary, TooLarge, glob, is_regular, read_file
 from domain_lsp.text import LineIndex
 from domain_lsp.workspace import walk
 
@@ -142,40 +143,26 @@ def stale_sources(loaded: LoadedCatalog, changed: list[Path]) -> bool:
     return any(str(path) in inputs or str(path.resolve()) in inputs for path in changed)
 
 
-def _glob(root: Path, pattern: str) -> list[Path]:
-    """Matches of one configured glob, relative to root unless absolute. Broken symlinks count:
-    they are reported as unreadable rather than silently ignored.
-    """
-    base = Path(pattern)
-    if base.is_absolute():
-        anchor = Path(base.anchor)
-        pattern, root = str(base.relative_to(anchor)), anchor
+def _looks_like_ddl(path: Path, boundary: Boundary) -> bool:
     try:
-        matches = sorted(root.glob(pattern))
-    except (ValueError, OSError):
-        return []
-    return [m for m in matches if m.is_file() or (m.is_symlink() and not m.exists())]
-
-
-def _looks_like_ddl(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(DISCOVERY_PROBE).decode("utf-8", errors="replace")
-    except OSError:
+        head = read_file(path, DISCOVERY_PROBE, boundary, head=True).decode("utf-8", errors="replace")
+    except OSError:  # unreadable, not a regular file, or outside: not a schema file
         return False
     return DDL_PATTERN.search(head) is not None
 
 
-def schema_files(config: Config) -> list[Path]:
+def schema_files(config: Config, boundary: Boundary | None = None) -> list[Path]:
     """Configured sources in glob order, or, without `sql.schemas`, every .sql file of the
-    workspace that creates a table or view.
+    workspace that creates a table or view. A glob's matches are listed as written, links
+    whose target is outside the workspace too: they are named when read, never read.
     """
+    boundary = boundary or Boundary.of_config(config)
     if config.sql.schemas is None:
-        return [path for path in walk(config.root, (".sql",)) if _looks_like_ddl(path)]
+        return [path for path in walk(config.root, (".sql",)) if _looks_like_ddl(path, boundary)]
     files: list[Path] = []
     seen: set[Path] = set()
     for pattern in config.sql.schemas:
-        for match in _glob(config.root, pattern):
+        for match in glob(config.root, pattern, boundary) or ():
             if match.absolute() not in seen:
                 seen.add(match.absolute())
                 files.append(match)
@@ -185,26 +172,47 @@ def schema_files(config: Config) -> list[Path]:
 def candidate_files(config: Config) -> list[Path]:
     """The files whose set and stamps decide whether a cached catalog is still current: the
     configured globs' matches, or without `sql.schemas` every .sql file of the workspace.
+
+    A match outside the workspace is listed under a name of its own (which no file has), so
+    the key also changes when the user allows or withdraws its folder.
     """
     if config.sql.schemas is None:
         return list(walk(config.root, (".sql",)))
-    return schema_files(config)
+    boundary = Boundary.of_config(config)
+    return [
+        path if boundary.contains(path) else path.with_name(f"{path.name} (outside the workspace)")
+        for path in schema_files(config, boundary)
+    ]
+
+
+def glob_problems(config: Config, boundary: Boundary | None = None) -> list[tuple[str, str]]:
+    """Configured schema globs that read nothing, each with why: it matches no file, or it
+    starts outside the workspace (and so was not even listed). Worth a warning, never a crash."""
+    boundary = boundary or Boundary.of_config(config)
+    problems = []
+    for pattern in config.sql.schemas or ():
+        matches = glob(config.root, pattern, boundary)
+        if matches is None:
+            problems.append((pattern, f"is {OUTSIDE}, not read"))
+        elif not matches:
+            problems.append((pattern, "matches no file"))
+    return problems
 
 
 def missing_globs(config: Config) -> list[str]:
-    """Configured schema globs that match no file: worth a warning, never a crash."""
-    return [p for p in config.sql.schemas or () if not _glob(config.root, p)]
+    """Configured schema globs that read nothing (see glob_problems)."""
+    return [pattern for pattern, _ in glob_problems(config)]
 
 
-def read_source(path: Path, report: SourceReport) -> str | None:
+def read_source(path: Path, report: SourceReport, boundary: Boundary | None = None) -> str | None:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_SOURCE_BYTES + 1)
-    except OSError as exc:
-        report.problems.append(SourceProblem(f"cannot read: {exc.strerror or exc}"))
+        raw = read_file(path, MAX_SOURCE_BYTES, boundary)
+    except TooLarge as exc:
+        report.problems.append(SourceProblem(f"skipped: {exc}"))
         return None
-    if len(raw) > MAX_SOURCE_BYTES:
-        report.problems.append(SourceProblem(f"skipped: larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB"))
+    except OSError as exc:
+        reason = str(exc)
+        report.problems.append(SourceProblem(reason if reason.startswith("cannot read") else f"not read: {reason}"))
         return None
     if b"\0" in raw[:8192]:
         report.problems.append(SourceProblem("skipped: binary file (NUL bytes)"))
@@ -223,18 +231,20 @@ def read_source(path: Path, report: SourceReport) -> str | None:
         return text
 
 
-def _load_one(path: Path, config: Config, catalog: Catalog, dbt: list[DbtProject]) -> tuple[SourceReport, list[Retry]]:
+def _load_one(
+    path: Path, config: Config, catalog: Catalog, dbt: list[DbtProject], boundary: Boundary
+) -> tuple[SourceReport, list[Retry]]:
     started = time.perf_counter()
     report = SourceReport(path, "mapping" if path.suffix.lower() in MAPPING_SUFFIXES else "ddl", name=str(path))
     report.inputs = (stamp(path),)
     retries: list[Retry] = []
-    if path.name == "manifest.json" and _is_dbt_manifest(path):
+    if path.name == "manifest.json" and _is_dbt_manifest(path, boundary):
         report.kind = "dbt"
         report.inputs = tuple(stamp(p) for p in (path, *companion_files(path)))
         before = len(catalog)
         try:
             with paused_gc():  # no size limit: a dbt manifest can be huge
-                problems, project = load_dbt(path, path.read_bytes(), catalog)
+                problems, project = load_dbt(path, read_file(path, None, boundary), catalog)
             report.problems.extend(problems)
             dbt.append(project)
         except OSError as exc:
@@ -244,7 +254,7 @@ def _load_one(path: Path, config: Config, catalog: Catalog, dbt: list[DbtProject
         report.tables = len(catalog) - before
         report.seconds = time.perf_counter() - started
         return report, retries
-    text = read_source(path, report)
+    text = read_source(path, report, boundary)
     if text is not None:
         before = len(catalog)
         if report.kind == "mapping":
@@ -266,10 +276,9 @@ def _load_one(path: Path, config: Config, catalog: Catalog, dbt: list[DbtProject
     return report, retries
 
 
-def _is_dbt_manifest(path: Path) -> bool:
+def _is_dbt_manifest(path: Path, boundary: Boundary) -> bool:
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8192).decode("utf-8", errors="replace")
+        head = read_file(path, 8192, boundary, head=True).decode("utf-8", errors="replace")
     except OSError:
         return False
     return is_dbt_artifact(path, head)
@@ -288,13 +297,34 @@ def _dbt_pairs(files: list[Path]) -> list[Path]:
     return result
 
 
-def _load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> SourceReport:
+def _file_refusal(settings: SourceSettings, config: Config, boundary: Boundary) -> str | None:
+    """Why a sqlite or duckdb file source is not opened: it lies outside the workspace, or is no
+    regular file (a database engine would block on a FIFO). A missing file is the loader's to
+    report, with the source's last good copy."""
+    from domain_lsp.catalog.sources.live import source_path
+
+    if settings.kind not in ("sqlite", "duckdb"):
+        return None
+    path = source_path(settings, config)
+    if not boundary.contains(path):
+        return f"{OUTSIDE}, not opened"
+    if path.exists() and not is_regular(path):
+        return "not a regular file, not opened"
+    return None
+
+
+def _load_live(settings: SourceSettings, config: Config, catalog: Catalog, boundary: Boundary) -> SourceReport:
     from domain_lsp.catalog.sources.live import live_inputs, load_live
 
     started = time.time()
     report = SourceReport(config.path or config.root, settings.kind, name=settings.name, live=settings)
     report.inputs = tuple(stamp(p) for p in live_inputs(settings, config))
     line = (settings.line or 1) - 1
+    refused = _file_refusal(settings, config, boundary)
+    if refused is not None:  # no last good copy either: it would be the same file's tables
+        report.problems.append(SourceProblem(f"{settings.name}: {refused}", line))
+        report.loaded_at = started
+        return report
     # Read into a catalog of its own: a read that fails half-way adds nothing, and a good one is
     # kept whole as the source's last good copy.
     part = Catalog()
@@ -402,8 +432,9 @@ def load_sources(config: Config) -> LoadedCatalog:
     reports: list[SourceReport] = []
     dbt: list[DbtProject] = []
     retries: list[tuple[SourceReport, Retry]] = []
-    for path in _dbt_pairs(schema_files(config)):
-        report, pending = _load_one(path, config, catalog, dbt)
+    boundary = Boundary.of_config(config)
+    for path in _dbt_pairs(schema_files(config, boundary)):
+        report, pending = _load_one(path, config, catalog, dbt, boundary)
         reports.append(report)
         retries.extend((report, retry) for retry in pending)
     # Views over tables that later files define: retry until nothing more resolves.
@@ -418,7 +449,7 @@ def load_sources(config: Config) -> LoadedCatalog:
     for report, retry in retries:
         report.problems.append(retry.problem)
     for settings in config.sql.sources:
-        reports.append(_load_live(settings, config, catalog))
+        reports.append(_load_live(settings, config, catalog, boundary))
     for report in reports:
         report.problems.sort(key=lambda p: (p.line, p.character))
     return LoadedCatalog(catalog, reports, time.perf_counter() - started, dbt)

@@ -13,6 +13,7 @@ from domain_lsp.inventory.lockfiles import read_pipfile_lock, read_toml_lock
 from domain_lsp.inventory.model import Inventory, InventoryProblem
 from domain_lsp.inventory.pyproject import read_pyproject
 from domain_lsp.inventory.requirements import read_requirements
+from domain_lsp.paths import OUTSIDE, Boundary, glob
 
 DISCOVERED = (
     "requirements*.txt",
@@ -25,7 +26,8 @@ DISCOVERED = (
     "Pipfile.lock",
 )
 
-Reader = Callable[[Path, Inventory], None]
+Reader = Callable[[Path, Inventory, Boundary], None]
+"""Reads one file (only inside the boundary, as its includes) and adds what it declares."""
 
 
 def reader_for(path: Path) -> Reader | None:
@@ -41,19 +43,30 @@ def reader_for(path: Path) -> Reader | None:
     return None
 
 
-def inventory_files(config: Config) -> list[Path]:
+def inventory_files(config: Config, boundary: Boundary | None = None, outside: list[str] | None = None) -> list[Path]:
+    """The files the globs match, as written (a link by its own name; its target is judged when
+    read), each file once. Globs that start outside `boundary` list nothing; they are added to
+    `outside`, when given."""
+    boundary = boundary or Boundary.of_config(config)
     patterns = config.packages.inventory if config.packages.inventory is not None else DISCOVERED
     files: list[Path] = []
+    seen: set[Path] = set()
     for pattern in patterns:
-        for match in sorted(config.root.glob(pattern)):
-            if match.is_file() and match.resolve() not in files:
-                files.append(match.resolve())
+        matches = glob(config.root, pattern, boundary)
+        if matches is None and outside is not None:
+            outside.append(pattern)
+        for match in matches or ():
+            if match.resolve() not in seen:
+                seen.add(match.resolve())
+                files.append(match)
     return files
 
 
 def load_inventory(config: Config) -> Inventory:
     inventory = Inventory()
-    for path in inventory_files(config):
+    boundary = Boundary.of_config(config)
+    outside: list[str] = []
+    for path in inventory_files(config, boundary, outside):
         reader = reader_for(path)
         if reader is None:
             inventory.problems.append(
@@ -62,5 +75,23 @@ def load_inventory(config: Config) -> Inventory:
             continue
         if path not in inventory.files:
             inventory.files.append(path)
-        reader(path, inventory)
+        reader(path, inventory, boundary)
+    for pattern in outside:  # said on the config, at the glob
+        inventory.problems.append(_glob_problem(config, pattern))
     return inventory
+
+
+def _glob_problem(config: Config, pattern: str) -> InventoryProblem:
+    from domain_lsp.inventory.pyproject import read_inventory_text
+
+    where = config.path or config.root  # a config file names the globs; a bare Config has none to show
+    text = read_inventory_text(where, Inventory(), None) or ""
+    line, column = 0, 0
+    for number, content in enumerate(text.splitlines(), 1):
+        found = content.find(f'"{pattern}"')
+        if found == -1:
+            found = content.find(f"'{pattern}'")
+        if found != -1:
+            line, column = number, found + 1
+            break
+    return InventoryProblem(where, f"inventory glob `{pattern}` is {OUTSIDE}, not read", line, column)

@@ -8,30 +8,35 @@ import json
 from pathlib import Path
 
 from domain_lsp.inventory.model import Inventory, InventoryProblem
-from domain_lsp.inventory.pyproject import line_of, load_toml
+from domain_lsp.inventory.pyproject import line_of, load_toml, read_inventory_text
+from domain_lsp.paths import Boundary
 
 
-def read_toml_lock(path: Path, inventory: Inventory) -> None:
+def read_toml_lock(path: Path, inventory: Inventory, boundary: Boundary | None = None) -> None:
     """uv.lock and poetry.lock use `[[package]]`, pylock.toml `[[packages]]`; each has a name."""
-    document = load_toml(path, inventory)
-    if document is None:
+    loaded = load_toml(path, inventory, boundary)
+    if loaded is None:
         return
+    text, document = loaded
     key = "packages" if path.name.startswith("pylock") else "package"
     packages = document.get(key, [])
     if not isinstance(packages, list):
-        inventory.problems.append(InventoryProblem(path, f"`{key}` is not an array of tables", line_of(path, key)))
+        inventory.problems.append(InventoryProblem(path, f"`{key}` is not an array of tables", line_of(text, key)))
         return
     for package in packages:
         name = package.get("name") if isinstance(package, dict) else None
         if isinstance(name, str):
-            inventory.add(name, path, line_of(path, f'"{name}"'))
+            inventory.add(name, path, line_of(text, f'"{name}"'))
 
 
-def read_pipfile_lock(path: Path, inventory: Inventory) -> None:
+def read_pipfile_lock(path: Path, inventory: Inventory, boundary: Boundary | None = None) -> None:
+    text = read_inventory_text(path, inventory, boundary)
+    if text is None:
+        return
     try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        inventory.problems.append(InventoryProblem(path, f"cannot read: {exc}"))
+        document = json.loads(text)
+    except RecursionError:
+        inventory.problems.append(InventoryProblem(path, "invalid JSON: nested too deeply to read"))
         return
     except json.JSONDecodeError as exc:
         inventory.problems.append(InventoryProblem(path, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno - 1))
@@ -43,4 +48,4 @@ def read_pipfile_lock(path: Path, inventory: Inventory) -> None:
         packages = document.get(section, {})
         if isinstance(packages, dict):
             for name in packages:
-                inventory.add(name, path, line_of(path, f'"{name}"'))
+                inventory.add(name, path, line_of(text, f'"{name}"'))

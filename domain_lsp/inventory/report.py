@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from domain_lsp.findings import Finding
 from domain_lsp.inventory.model import Inventory
+from domain_lsp.inventory.pyproject import MAX_INVENTORY_BYTES
+from domain_lsp.paths import read_file
 from domain_lsp.text import LineIndex
 
 _WORD = re.compile(r"\S+")
@@ -16,17 +19,20 @@ def inventory_findings(inventory: Inventory) -> dict[Path, list[Finding]]:
     by_file: dict[Path, list[Finding]] = {}
     texts: dict[Path, str] = {}
     for problem in inventory.problems:
-        if problem.path not in texts:
-            try:
-                texts[problem.path] = problem.path.read_text(encoding="utf-8-sig", errors="replace")
-            except OSError:
-                texts[problem.path] = ""
-        text = texts[problem.path]
         start = end = 0
-        if problem.line:
+        if problem.line:  # only a file that was read has lines; one refused is never read here
+            if problem.path not in texts:
+                try:
+                    raw = read_file(problem.path, MAX_INVENTORY_BYTES)
+                    texts[problem.path] = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+                except OSError:
+                    texts[problem.path] = ""
+            text = texts[problem.path]
             lines = LineIndex(text)
             start = min(lines.line_start(problem.line - 1) + problem.column, len(text))
             word = _WORD.match(text, start)
             end = word.end() if word else start
-        by_file.setdefault(problem.path.resolve(), []).append(Finding("inventory-error", problem.message, start, end))
+        # Keyed by the path as written: a link is named by its own name, not by where it points.
+        written = Path(os.path.abspath(problem.path))
+        by_file.setdefault(written, []).append(Finding("inventory-error", problem.message, start, end))
     return by_file

@@ -1,11 +1,19 @@
-"""requirements*.txt: pip's format with `-r`/`-c` includes, extras, markers, URLs and `-e` lines."""
+"""requirements*.txt: pip's format with `-r`/`-c` includes, extras, markers, URLs and `-e` lines.
+
+An include can name any file (`-r /home/runner/.netrc`, `-r ../../.git/config`), so an included
+file is read only inside the workspace, and what is wrong in it is said on the `-r` line of
+the file the workspace lists, by the included file's name and line number: its text is never
+quoted, not even in the excerpt a report prints under a finding.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from domain_lsp.inventory.model import Inventory, InventoryProblem
+from domain_lsp.paths import OUTSIDE, Boundary
 
 # A PEP 508 requirement's head: name, optional [extras], then what may follow a name.
 _REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(?P<rest>.*)$")
@@ -38,30 +46,72 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
     return result
 
 
-def read_requirements(path: Path, inventory: Inventory, seen: set[Path] | None = None, depth: int = 0) -> None:
+@dataclass(frozen=True)
+class _Include:
+    """Where the file the workspace lists brings an included file in: problems inside the
+    included file are reported here."""
+
+    path: Path
+    line: int
+    column: int
+    chain: str
+    """The included files' names as written, outermost first: `dev.txt → more.txt`."""
+
+
+def read_requirements(
+    path: Path,
+    inventory: Inventory,
+    boundary: Boundary | None = None,
+    seen: set[Path] | None = None,
+    depth: int = 0,
+    via: _Include | None = None,
+) -> None:
+    """Read a requirements file and, through `-r`/`-c`, the files it includes (inside
+    `boundary`; None: the workspace around `path`)."""
+    from domain_lsp.inventory.pyproject import read_inventory_text
+
+    boundary = boundary or Boundary.of(path.parent)
     seen = set() if seen is None else seen
     resolved = path.resolve()
     if resolved in seen or depth > _MAX_DEPTH:
         return
     seen.add(resolved)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        inventory.problems.append(InventoryProblem(path, f"cannot read: {exc}"))
+
+    def problem(message: str, number: int = 0, token: str = "") -> None:
+        if via is None:
+            column = _column(text, number, token) if number and token else 0
+            inventory.problems.append(InventoryProblem(path, message, number, column))
+        else:  # inside an included file: said on the including line, never quoting the file
+            where = f"line {number} of included file `{via.chain}`" if number else f"included file `{via.chain}`"
+            inventory.problems.append(InventoryProblem(via.path, f"{where}: {message}", via.line, via.column))
+
+    text = ""
+    into = inventory if via is None else Inventory()  # an included file's own problems go to its -r line
+    read = read_inventory_text(path, into, boundary)
+    for failed in into.problems if into is not inventory else ():
+        problem(failed.message)
+    if read is None:
         return
+    text = read
     for number, line in logical_lines(text):
         include = _INCLUDE.match(line)
         if include:
-            target = (path.parent / include.group("path")).resolve()
-            if not target.is_file():
-                column = _column(text, number, include.group("path"))
-                inventory.problems.append(
-                    InventoryProblem(path, f"included file `{include.group('path')}` not found", number, column)
-                )
+            written = include.group("path")
+            target = path.parent / written
+            what = f"included file `{written}`"  # a file's name, never its content
+            if not boundary.contains(target):
+                problem(f"{what} is {OUTSIDE}; not read", number, written)
                 continue
-            if target not in inventory.files:
-                inventory.files.append(target)
-            read_requirements(target, inventory, seen, depth + 1)
+            if not target.exists():
+                problem(f"{what} not found", number, written)
+                continue
+            if target.resolve() not in inventory.files:
+                inventory.files.append(target.resolve())
+            if via is None:
+                inner = _Include(path, number, _column(text, number, written), written)
+            else:
+                inner = _Include(via.path, via.line, via.column, f"{via.chain} → {written}")
+            read_requirements(target, inventory, boundary, seen, depth + 1, inner)
             continue
         editable = _EDITABLE.match(line)
         if editable:
@@ -69,8 +119,10 @@ def read_requirements(path: Path, inventory: Inventory, seen: set[Path] | None =
             egg = _EGG.search(where)
             if egg:
                 inventory.add(egg.group(1), path, number)
+            elif not boundary.contains(path.parent / where):
+                problem(f"local project `{where}` is {OUTSIDE}; its name is not read", number, where)
             else:
-                _add_local_project(path.parent / where, path, number, inventory)
+                _add_local_project(path.parent / where, path, number, inventory, boundary)
             continue
         if line.startswith("-"):
             continue  # other pip options: --index-url, --hash, -f, --pre ...
@@ -79,23 +131,27 @@ def read_requirements(path: Path, inventory: Inventory, seen: set[Path] | None =
             if egg:
                 inventory.add(egg.group(1), path, number)
             elif not line.startswith(("http", "git+", "hg+", "svn+", "bzr+")):
-                _add_local_project(path.parent / line.split()[0], path, number, inventory)
+                where = line.split()[0]
+                if boundary.contains(path.parent / where):
+                    _add_local_project(path.parent / where, path, number, inventory, boundary)
+                else:
+                    problem(f"local project `{where}` is {OUTSIDE}; its name is not read", number, where)
             continue
         match = _REQUIREMENT.match(line)
         if match is None or not _FOLLOWS_NAME.match(match.group("rest").split(" --", 1)[0].strip()):
             bad = line.split()[0]
-            inventory.problems.append(
-                InventoryProblem(path, f"not a requirement: `{line}`", number, _column(text, number, bad))
-            )
+            # The offending word at most: a line can be anything (`-r .env` makes a secret one).
+            problem(f"not a requirement: `{bad}`" if via is None else "not a requirement", number, bad)
             continue
         inventory.add(match.group("name"), path, number)
 
 
-def _add_local_project(folder: Path, path: Path, number: int, inventory: Inventory) -> None:
-    """`-e .` or `./libs/tool`: the local project's own name, when its pyproject says it."""
+def _add_local_project(folder: Path, path: Path, number: int, inventory: Inventory, boundary: Boundary) -> None:
+    """`-e .` or `./libs/tool`: the local project's own name, when its pyproject says it (and
+    it is inside the workspace)."""
     from domain_lsp.inventory.pyproject import project_name
 
-    name = project_name(folder / "pyproject.toml")
+    name = project_name(folder / "pyproject.toml", boundary)
     if name:
         inventory.add(name, path, number)
 

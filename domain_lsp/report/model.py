@@ -25,9 +25,10 @@ class CheckedFile:
             return self.path.as_posix()
 
     def repo_path(self, root: Path) -> str | None:
-        """Relative to `root` (the repository's top), with `/` separators; None outside it."""
+        """Relative to `root` (the repository's top), with `/` separators; None outside it. A
+        link is named as written, by its own name, not by where it points."""
         try:
-            return self.path.resolve().relative_to(root).as_posix()
+            return (self.path.parent.resolve() / self.path.name).relative_to(root).as_posix()
         except ValueError:
             return None
 

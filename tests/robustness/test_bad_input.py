@@ -62,8 +62,8 @@ def test_unreadable_and_odd_files_are_named_and_the_rest_is_checked(workspace: P
     assert_line(out, "binary.sql", "file-error", "binary")
     assert_line(out, "binary.py", "file-error", "binary")
     assert_line(out, "deep_open.sql", "syntax-error")
-    assert_line(out, "deep.sql:1:1", "file-error", "nested too deeply")
-    assert_line(out, "deep600.sql:1:1", "file-error", "nested too deeply for the parser")
+    assert_line(out, "deep.sql:1:1", "analysis-limit", "statement too complex to check", "5,000 deep")
+    assert_line(out, "deep600.sql:1:1", "analysis-limit", "statement too complex to check", "600 deep")
     assert_line(out, "long_sum.py", "file-error", "RecursionError")
     assert_line(out, "good.sql:1:8", "unknown-column")
     assert out.count("good.sql:1:8") == 1, "a file reached through a symlink loop is checked once"
@@ -165,3 +165,37 @@ def test_a_dangling_sql_symlink_is_named(workspace: Path) -> None:
     result = check(workspace)
     assert result.returncode == 1
     assert_line(result.stdout, "gone.sql", "file-error")
+
+
+def test_deeply_nested_inventory_files_are_named_and_the_rest_is_checked(workspace: Path) -> None:
+    (workspace / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ' + "[" * 5000 + "]" * 5000 + "\n")
+    (workspace / "uv.lock").write_text("package = " + "[" * 5000 + "]" * 5000 + "\n")
+    (workspace / "Pipfile.lock").write_text("[" * 100_000 + "]" * 100_000)
+    (workspace / "uses.py").write_text('cur.execute("SELECT nope FROM sales.orders")\n')
+    result = check(workspace)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert_line(result.stdout, "pyproject.toml", "inventory-error", "nested too deeply")
+    assert_line(result.stdout, "uv.lock", "inventory-error", "nested too deeply")
+    assert_line(result.stdout, "Pipfile.lock", "inventory-error", "nested too deeply")
+    assert_line(result.stdout, "uses.py:1:", "unknown-column")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifos_where_discovery_reads_neither_hang_nor_stop_the_check(tmp_path: Path) -> None:
+    # No sql.schemas: every .sql file is probed for CREATE TABLE, the usual inventory names are
+    # read, and each folder's .gitignore; a FIFO in any of those places would block a plain read.
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "schema.sql").write_text("CREATE TABLE orders (order_id int);\n")
+    (root / "good.sql").write_text("SELECT nope FROM orders;\n")
+    for name in ("pipe.sql", "requirements.txt", ".gitignore"):
+        os.mkfifo(root / name)
+    try:
+        result = check(root, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("domain-lsp check hung on a FIFO")
+    assert result.returncode == 1, result.stderr
+    assert_line(result.stdout, "pipe.sql", "file-error", "not a regular file")
+    assert_line(result.stdout, "requirements.txt", "inventory-error", "not a regular file")
+    assert_line(result.stdout, "good.sql:1:8", "unknown-column")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,88 @@ def test_dialect_names_are_sqlglots() -> None:
     names = dialect_names()
     assert {"postgres", "duckdb", "sqlite", "bigquery", "snowflake", "tsql"} <= set(names)
     assert "" not in names
+
+
+def test_a_link_is_governed_by_the_config_of_the_folder_that_holds_it(tmp_path: Path) -> None:
+    team = write(tmp_path / "team" / "domain-lsp.toml", "")
+    other = write(tmp_path / "other" / "domain-lsp.toml", "")
+    target = write(tmp_path / "other" / "q.sql", "")
+    link = tmp_path / "team" / "0.sql"
+    link.symlink_to(target)
+    assert find_config(link) == team  # not `other`, where the link points
+    assert find_config(target) == other
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "team" / "null.sql").symlink_to("/dev/null")
+    assert workspace_root(tmp_path / "team" / "null.sql") == tmp_path.resolve()  # not /dev
+
+
+def test_a_linked_config_keeps_the_name_it_is_written_under(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the link and its target are in one repository
+    shared = write(tmp_path / "shared.toml", '[sql]\ndialect = "duckdb"\n')
+    link = tmp_path / "team" / "domain-lsp.toml"
+    link.parent.mkdir()
+    link.symlink_to(shared)
+    config = load_config(find_config(link.parent) or link)
+    assert (config.path, config.root, config.sql.dialect) == (link, link.parent.resolve(), "duckdb")
+
+
+def test_a_config_that_is_no_regular_file_fails_loudly(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "domain-lsp.toml")  # reading it would block
+    found = find_config(tmp_path / "q.sql")
+    assert found == tmp_path / "domain-lsp.toml"  # not skipped for a config further up
+    assert error_of(found).problem == "not a regular file"
+    (tmp_path / "domain-lsp.toml").unlink()
+    (tmp_path / "domain-lsp.toml").symlink_to(tmp_path / "gone.toml")
+    assert "no such file" in error_of(tmp_path / "domain-lsp.toml").problem
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["schema/*.sql", "**/*.sql", "../shared/*.sql", "/abs/schema/*.sql", "models.yaml", "./a.sql"],
+)
+def test_file_globs_are_accepted(tmp_path: Path, pattern: str) -> None:
+    config = load_config(write(tmp_path / "domain-lsp.toml", f'[sql]\nschemas = ["{pattern}"]\n'))
+    assert config.sql.schemas == (pattern,)
+
+
+@pytest.mark.parametrize("pattern", [".", "..", "**", "schema/", "schema/**", "a/..", "./"])
+@pytest.mark.parametrize("key", ["sql.schemas", "packages.inventory"])
+def test_globs_naming_folders_are_config_errors(tmp_path: Path, pattern: str, key: str) -> None:
+    table, name = key.split(".")
+    path = write(tmp_path / "domain-lsp.toml", f'[{table}]\n{name} = ["{pattern}"]\n')
+    error = error_of(path)
+    assert (error.key, error.line) == (key, 2)
+    assert error.problem.startswith(f"`{pattern}` names folders, not files")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[sql]\nschemas = ["a\\u0000b"]\n', "sql.schemas"),
+        ('[sql]\ndialect = "postgres\\u0000"\n', "sql.dialect"),
+        ('[packages]\ninventory = "r\\u0000.txt"\n', "packages.inventory"),
+        ('[packages]\nindex = "https://x\\u0000"\n', "packages.index"),
+        ('[python]\nenvironment = "\\u0000"\n', "python.environment"),
+        ('[[sql.sources]]\nkind = "duckdb"\npath = "x\\u0000"\n', "sql.sources[1].path"),
+    ],
+)
+def test_a_nul_character_is_a_config_error_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
+    error = error_of(write(tmp_path / "domain-lsp.toml", text))
+    assert (error.key, error.problem) == (key, "holds a NUL character (\\u0000)")
+
+
+def test_nesting_is_bounded_before_parsing(tmp_path: Path) -> None:
+    at_bound = "x = " + "[" * 64 + "]" * 64 + "\n"
+    assert error_of(write(tmp_path / "domain-lsp.toml", at_bound)).key == "x"  # parsed, then judged
+    # Brackets inside strings and comments are not nesting.
+    quoted = '[sql]\ndialect = "duckdb"\n# ' + "[" * 100 + '\nsearch_path = ["' + "{" * 100 + '"]\n'
+    assert load_config(write(tmp_path / "domain-lsp.toml", quoted)).sql.search_path == ("{" * 100,)
+    for opener, closer in (("[", "]"), ("{a = ", "}")):
+        text = 'a = """\n[[[\n"""\nx = ' + opener * 65 + ("1" if opener != "[" else "") + closer * 65 + "\n"
+        error = error_of(write(tmp_path / "domain-lsp.toml", text))
+        assert (error.line, error.problem) == (4, "arrays or inline tables nested more than 64 deep")
+
+
+def test_a_config_larger_than_1_mb_is_refused(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path / "domain-lsp.toml", "# " + "x" * (1024 * 1024) + "\n"))
+    assert error.problem == "larger than 1 MB; a config is refused rather than read"
