@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +26,7 @@ MARKER = "OUTSIDE-Zk3-MARKER-41q"
 INSIDE_MARKER = "INCLUDED-Jp8-MARKER-07c"
 FORMATS = ("text", "json", "sarif", "github", "gitlab")
 HAS_PROC_FD = Path("/proc/self/fd").is_dir()
+SHOP = Path(__file__).resolve().parents[1] / "fixtures" / "dbt" / "shop"
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -194,6 +196,22 @@ def test_links_to_the_output_pipe_neither_hang_nor_stop_the_check(tmp_path: Path
     assert "good.sql:1:8: error[unknown-column]" in result.stdout
     assert "pipe.sql:1:1: warning[file-error] not a regular file" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not HAS_PROC_FD, reason="needs /proc/self/fd")
+def test_a_dbt_catalog_linked_to_the_output_pipe_is_named(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(SHOP, tmp_path / "shop"))
+    (root / ".git").mkdir()
+    (root / "target" / "catalog.json").unlink()
+    (root / "target" / "catalog.json").symlink_to("/proc/self/fd/1")  # read beside the manifest
+    write(root / "domain-lsp.toml", '[sql]\ndialect = "postgres"\nschemas = ["target/manifest.json"]\n')
+    try:
+        result = check(root, "--format", "json")
+    except subprocess.TimeoutExpired:
+        pytest.fail("domain-lsp check hung on a dbt catalog.json linked to a pipe")
+    found = findings_by_path(result)
+    [(code, message, _)] = found["target/manifest.json"]
+    assert code == "source-error" and "catalog.json not used: outside the workspace" in message
 
 
 def test_a_link_does_not_reconfigure_its_folder(tmp_path: Path) -> None:

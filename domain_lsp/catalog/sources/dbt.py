@@ -10,6 +10,7 @@ DbtProject keeps that so dbt model files can be checked (analysis/sql/jinja.py).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from domain_lsp.catalog.model import Catalog, Column, Location, Table
 from domain_lsp.catalog.sources import SourceProblem
+from domain_lsp.paths import Boundary, read_file
 
 RELATION_TYPES = ("model", "seed", "snapshot")
 SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
@@ -112,7 +114,7 @@ class _YamlLines:
     def _lines(self, path: Path) -> list[str] | None:
         if path not in self._files:
             try:
-                self._files[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                self._files[path] = _read(path).decode("utf-8", errors="replace").splitlines()
             except OSError:
                 self._files[path] = None
         return self._files[path]
@@ -277,10 +279,10 @@ class DbtError(ValueError):
 
 def _read_warehouse(path: Path, problems: list[SourceProblem]) -> dict[str, Any]:
     """catalog.json's nodes and sources by unique id; {} when there is none (it is optional)."""
-    try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return {}
+    try:
+        data = json.loads(_read(path))
     except (OSError, ValueError) as exc:
         problems.append(SourceProblem(f"{path.name} not used: {exc}"))
         return {}
@@ -295,7 +297,7 @@ def _model_paths(root: Path) -> tuple[Path, ...]:
     try:
         import yaml
 
-        settings = yaml.safe_load((root / "dbt_project.yml").read_text(encoding="utf-8"))
+        settings = yaml.safe_load(_read(root / "dbt_project.yml").decode("utf-8"))
     except Exception:  # no project file, or one we cannot read: the defaults still help
         settings = None
     for key in folders:
@@ -303,6 +305,12 @@ def _model_paths(root: Path) -> tuple[Path, ...]:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             folders[key] = value
     return tuple((root / folder).resolve() for paths in folders.values() for folder in paths)
+
+
+def _read(path: Path) -> bytes:
+    """A project file, read as every workspace file is (domain_lsp.paths): a regular file inside
+    the workspace, so a `catalog.json -> /proc/self/fd/1` neither blocks nor leaks."""
+    return read_file(path, None, Boundary.of(path.parent))
 
 
 def _index(column: dict[str, Any]) -> int:
