@@ -5,7 +5,9 @@ vendored and virtual-environment folders skipped, never led outside the folder w
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -14,6 +16,10 @@ import pathspec
 from domain_lsp.paths import Boundary, inside, read_file, vcs_root
 
 GITIGNORE_LIMIT = 1024 * 1024
+log = logging.getLogger(__name__)
+_told: set[Path] = set()
+"""Folders whose links out were already mentioned (at info level, seen with `-v`): once each."""
+_told_lock = threading.Lock()
 
 SKIP_DIRS = frozenset(
     {
@@ -77,9 +83,16 @@ def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
         if not entry.is_symlink():
             return True
         try:
-            return inside(Path(os.path.realpath(entry.path)), root)
+            if inside(Path(os.path.realpath(entry.path)), root):
+                return True
         except (OSError, ValueError):
-            return False
+            pass
+        with _told_lock:
+            first = root not in _told
+            _told.add(root)
+        if first:
+            log.info("skipped %s and any other link under %s that points outside it", entry.path, root)
+        return False
 
     def ignored(path: Path, is_dir: bool) -> bool:
         # The deepest .gitignore with a matching pattern decides, as in git (so `!x` re-includes).

@@ -226,6 +226,9 @@ def test_a_link_does_not_reconfigure_its_folder(tmp_path: Path) -> None:
     for args in ((), ("team/0.sql", "team/job.py"), ("team/0a.sql", "team/job.py")):
         result = check(root, *args)
         assert "team/job.py:1:8: error[denied-package] `requests` is denied: use httpx" in result.stdout, args
+    assert "0.sql" not in check(root).stderr  # a link out of the walked folder is skipped quietly,
+    said = [line for line in check(root, "-v").stderr.splitlines() if "0.sql" in line]
+    assert said and all("that points outside it" in line for line in said)  # and said with -v
 
 
 @pytest.mark.parametrize(
