@@ -1,7 +1,7 @@
 """Pathological SQL (deep nesting, very long chains) is checked as thoroughly as ordinary SQL,
 and in time linear in its size; past the resolver's documented limits (MAX_NESTED_QUERIES,
-MAX_CTES) it gets one `file-error` saying what was not checked, and the rest of the file is
-still checked.
+MAX_CTES, parse.MAX_NESTING) it gets one `analysis-limit` saying what was not checked, and the rest
+of the file is still checked.
 
 Each of these used to be quadratic or worse, or to crash the check with RecursionError (issue 8):
 a WHERE of 20,000 ANDs took 44 s of CPU, 5,000 nested subqueries 54 s. The sizes here are
@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from lsp_driver import Driver
+from lsprotocol import types
 
 from domain_lsp.analysis.sql import resolve
 from domain_lsp.analysis.sql.document import analyze_sql
@@ -149,7 +151,7 @@ def test_nested_queries_up_to_the_limit_are_checked(catalog: Catalog) -> None:
 def test_one_more_nested_query_is_reported_as_too_complex(catalog: Catalog) -> None:
     text = nested(41) + ";\nSELECT statuss FROM sales.orders;\n"
     got = analyze_sql(text, catalog, SETTINGS).findings
-    assert [f.code for f in got] == ["file-error", "unknown-column"]  # the next statement is checked
+    assert [f.code for f in got] == ["analysis-limit", "unknown-column"]  # the next statement is checked
     too_complex, mistake = got
     assert "statement too complex to check: 41 nested queries (limit 40)" in too_complex.message
     assert "not checked" in too_complex.message
@@ -163,7 +165,7 @@ def test_more_ctes_than_the_limit_are_reported_as_too_complex(catalog: Catalog) 
     assert findings(f"WITH {ctes} SELECT nope FROM c0", catalog) == [("unknown-column", "nope")]
     text = f"WITH {ctes}, c40 AS (SELECT 1) SELECT nope FROM c0"
     finding = only(text, catalog)
-    assert finding.code == "file-error"
+    assert finding.code == "analysis-limit"
     assert "41 CTEs (limit 40)" in finding.message
 
 
@@ -202,8 +204,93 @@ def test_the_cli_checks_pathological_files_and_names_what_it_skips(tmp_path: Pat
 
     assert line_with("ands.sql:4:7:", "unknown-column", "statuss")
     assert line_with("union.sql:1999:8:", "unknown-column", "order_idd")
-    assert line_with("deep.sql:1:", "file-error", "statement too complex to check", "1,001 nested queries")
+    # Parentheses stop at MAX_NESTING (500) now, before the resolver's 1,000 nested queries
+    assert line_with("deep.sql:1:1:", "warning[analysis-limit]", "statement too complex to check", "1,000 deep")
     assert line_with("deep.sql:2:8:", "unknown-column", "nope2")
-    assert line_with("deeper.sql:1:1:", "file-error", "nested too deeply to check", "7,999 deep")
+    assert line_with("deeper.sql:1:1:", "warning[analysis-limit]", "statement too complex to check", "7,999 deep")
     assert line_with("deeper.sql:2:8:", "unknown-column", "nope3")
     assert "Traceback" not in result.stderr
+
+
+# -- issue 21: no statement exhausts the stack, through the real CLI and server --------------------
+
+CASTS = "SELECT order_id" + "::text" * 50_000 + " FROM sales.orders"  # 300 KB: it killed `check`
+DEEP_VIEW = "CREATE VIEW sales.deep AS SELECT order_id" + "::text" * 50_000 + " AS id FROM sales.orders;\n"
+
+
+@pytest.fixture
+def deep_workspace(tmp_path: Path) -> Path:
+    """The example warehouse with a 300 KB cast chain in a query file and in a committed view."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    shutil.copytree(EXAMPLE / "schema", root / "schema")
+    shutil.copy(EXAMPLE / "domain-lsp.toml", root / "domain-lsp.toml")
+    (root / "schema" / "04_deep.sql").write_text(DEEP_VIEW)
+    (root / "casts.sql").write_text(CASTS + ";\nSELECT nope2 FROM sales.orders;\n")
+    (root / "good.sql").write_text("SELECT nope3 FROM sales.orders;\n")
+    return root
+
+
+def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "domain_lsp", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_check_reports_a_300_kb_cast_chain_and_checks_the_next_statement(deep_workspace: Path) -> None:
+    result = run_cli(deep_workspace, "check", "--no-probe", "casts.sql")
+    assert result.returncode == 1, (result.returncode, result.stderr[-2000:])  # not 139
+    lines = result.stdout.splitlines()
+    limits = [line for line in lines if "analysis-limit" in line]
+    assert len(limits) == 1 and limits[0].startswith("casts.sql:1:1: warning[analysis-limit]"), result.stdout
+    assert "expressions 50,002 deep (limit 2,000)" in limits[0]  # the casts, the column, its name
+    assert any(line.startswith("casts.sql:2:8:") and "nope2" in line for line in lines), result.stdout
+
+
+def test_a_committed_deep_view_neither_crashes_check_nor_catalog(deep_workspace: Path) -> None:
+    # Loading the catalog reads the view: before, any file checked with it crashed the process.
+    checked = run_cli(deep_workspace, "check", "--no-probe", "good.sql")
+    assert checked.returncode == 1, (checked.returncode, checked.stderr[-2000:])
+    assert "good.sql:1:8:" in checked.stdout and "nope3" in checked.stdout
+    assert "Traceback" not in checked.stderr
+    catalog = run_cli(deep_workspace, "catalog", "--no-probe")
+    assert catalog.returncode in (0, 1), (catalog.returncode, catalog.stderr[-2000:])
+    assert "04_deep.sql" in catalog.stdout and "too complex" in catalog.stdout, catalog.stdout
+    assert "Traceback" not in catalog.stderr
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])
+def test_the_server_survives_a_300_kb_cast_chain_opened_and_checked_as_a_snippet(
+    deep_workspace: Path, trusted: bool
+) -> None:
+    driver = Driver(deep_workspace, "neovim", initialization_options={"trusted": trusted})
+    driver.start()
+    try:
+        # The catalog (with the deep view) loads in a worker thread as the first file opens.
+        ok = (deep_workspace / "good.sql").as_uri()
+        driver.open(ok, "SELECT nope3 FROM sales.orders;\n", "sql")
+        assert [d.code for d in driver.pull(ok)] == ["unknown-column"]
+        deep = (deep_workspace / "casts.sql").as_uri()
+        text = CASTS + ";\nSELECT nope2 FROM sales.orders;\n"
+        driver.open(deep, text, "sql")
+        found = driver.pull(deep)
+        assert [(d.code, d.range.start.line) for d in found] == [("analysis-limit", 0), ("unknown-column", 1)]
+        assert (found[0].range.start.character, found[0].range.end.character) == (0, 6)  # SELECT
+        snippet = driver.request(
+            "domainLsp/checkSnippet",
+            {"textDocument": {"uri": ok}, "position": {"line": 0, "character": 0}, "text": CASTS + ";\n"},
+        )
+        assert [d.code for d in snippet.diagnostics] == ["analysis-limit"]
+        hover = driver.request(
+            types.TEXT_DOCUMENT_HOVER,
+            types.HoverParams(types.TextDocumentIdentifier(ok), types.Position(0, 26)),  # on `orders`
+        )
+        assert hover is not None and "orders" in str(hover.contents)
+        assert driver.alive()
+    finally:
+        driver.stop()

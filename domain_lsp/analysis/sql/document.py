@@ -5,6 +5,7 @@ plus what the statements before it created (CREATE TABLE/VIEW, ALTER, temporary 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from domain_lsp.analysis.sql.cache import (
@@ -25,6 +26,12 @@ from domain_lsp.catalog.model import Catalog
 from domain_lsp.config import SqlSettings
 from domain_lsp.findings import Finding
 from domain_lsp.text import LineIndex
+
+DATABASE_DEPTH_LIMITS = re.compile(
+    r"stack depth limit exceeded|max expression depth|parser stack overflow|expression tree is too large", re.I
+)
+"""What PostgreSQL's, DuckDB's and SQLite's parsers say of a statement too deep for their
+settings (max_stack_depth, max_expression_depth, SQLITE_MAX_EXPR_DEPTH): no syntax mistake."""
 
 MAX_SQL_CHARS = 5_000_000
 """Longer SQL is not analysed: analysis costs about 6 s per MB (measured: 5 MB in 31 s), so a
@@ -59,9 +66,11 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
     verdicts = confirm_syntax(text, statements, settings.dialect)
     for statement, verdict in zip(statements, verdicts, strict=True):
         error = statement.error if verdict is None else verdict.error
-        if statement.error is not None and statement.error.code == "file-error":
+        if statement.error is not None and statement.error.code == "analysis-limit":
             findings.append(statement.error)  # not parsed at all: said whatever the database thinks
             error = verdict.error if verdict is not None else None
+            if error is not None and DATABASE_DEPTH_LIMITS.search(error.message):
+                error = None  # its parser's own depth limit, a setting of the database: the limit said it
         if error is not None:
             findings.append(error)
         if not has_tree(statement) or (verdict is not None and not verdict.standalone):
@@ -73,7 +82,9 @@ def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = 
         if checked is None:
             tree = statement.expression
             assert tree is not None  # has_tree said so
-            found = [_on_first_word(f, statement) if f.code == "file-error" else f for f in check_statement(tree, ctx)]
+            found = [
+                _on_first_word(f, statement) if f.code == "analysis-limit" else f for f in check_statement(tree, ctx)
+            ]
             cache.checked.put(key, relative(found, statement.start))
             findings.extend(found)
         else:

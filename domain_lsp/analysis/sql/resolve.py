@@ -891,7 +891,7 @@ class StatementChecker:
         if not spans:
             return None
         message = f"statement too complex to check: {problem}; its tables and columns were not checked"
-        return Finding("file-error", message, min(s[0] for s in spans), max(s[1] for s in spans))
+        return Finding("analysis-limit", message, min(s[0] for s in spans), max(s[1] for s in spans))
 
     def _unknown_qualifier(self, column: exp.Column, scope: Scope) -> Finding | None:
         ident = column.args["table"]

@@ -15,14 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlglot import exp
-from sqlglot.errors import ErrorLevel
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql.completion.cursor import LITERALS, Cursor, is_word, keyword, name_of
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
 from domain_lsp.analysis.sql.dialects import get_dialect
-from domain_lsp.analysis.sql.parse import MAX_NESTING, nesting
+from domain_lsp.analysis.sql.parse import parse_tokens
 from domain_lsp.analysis.sql.resolve import alias_columns, query_outputs, scope_outputs
 from domain_lsp.catalog.model import Column, Table, key
 
@@ -179,12 +178,11 @@ def _parse(sql: str, dialect: str) -> exp.Expr | None:
     try:
         with _quiet():
             tokens = engine.tokenize(sql)
-            if nesting(tokens, sql) > MAX_NESTING:
-                return None  # sqlglot's parser would crash the server
-            expressions = engine.parser(error_level=ErrorLevel.IMMEDIATE).parse(tokens, sql)
+            if not tokens:
+                return None
+            tree, _ = parse_tokens(tokens, sql, dialect)  # no tree past the limits that keep sqlglot safe
     except Exception:  # any failure means: try the next copy
         return None
-    tree = next((e for e in expressions if e is not None), None)
     return None if isinstance(tree, exp.Command) else tree  # Command: sqlglot gave up
 
 
