@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain_lsp import __version__
 from domain_lsp.report.color import CHOICES as COLOR_CHOICES
 from domain_lsp.report.escape import printable  # stderr lands in CI logs too
+
+if TYPE_CHECKING:
+    from domain_lsp.report.model import CheckRun
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -45,7 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--diff",
         metavar="REF",
-        help="report only diagnostics on lines added or changed since the merge base of REF and HEAD",
+        nargs="?",
+        const="",
+        help="report only diagnostics on lines added or changed since the merge base of REF and HEAD; "
+        "with --fix and no REF: show the fixes as a unified diff, write nothing",
+    )
+    check.add_argument(
+        "--fix", action="store_true", help="apply the fixes of findings that offer exactly one, then report the rest"
     )
     check.add_argument("--select", metavar="CODES", help="report only these codes (comma-separated)")
     check.add_argument("--ignore", metavar="CODES", help="never report these codes (comma-separated)")
@@ -155,91 +166,163 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def run_check_command(args: argparse.Namespace) -> int:
-    from domain_lsp.check import Checker, parse_shard, run_check
-    from domain_lsp.config import ConfigError
-    from domain_lsp.gitdiff import DiffError
-    from domain_lsp.output import emit
-    from domain_lsp.policy import UnknownCode, parse_codes
-    from domain_lsp.pool import WorkerCrashed
+def _usage_error(message: str) -> int:
+    print(f"domain-lsp: error: {printable(' '.join(message.split()))}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _note(message: str) -> None:
+    print(f"domain-lsp: {printable(message)}", file=sys.stderr)
+
+
+def _reads_stdin(args: argparse.Namespace) -> bool:
+    return bool(args.paths == [Path("-")] or (not args.paths and args.stdin_filename is not None))
+
+
+def _check_usage(args: argparse.Namespace) -> str | None:
+    """What is wrong with the arguments of `check` that no file needs to be read to know."""
+    from_stdin = _reads_stdin(args)
+    preview = args.diff == ""  # `--fix --diff`: no REF
+    if preview and not args.fix:
+        return "--diff needs a git revision (REF); with --fix, a bare --diff shows the fixes as a diff"
+    if not from_stdin and Path("-") in args.paths:
+        return "`-` (stdin) cannot be combined with other paths"
+    if not from_stdin and args.stdin_filename is not None:
+        return "--stdin-filename names the text read from stdin: give `-` as the only path"
+    if from_stdin and ((args.diff and not preview) or args.shard is not None):
+        return f"{'--shard' if args.shard is not None else '--diff'} cannot judge a text read from stdin"
+    for path in [] if from_stdin else args.paths:
+        if not path.exists():
+            return f"no such file or folder: {path}"
+    if args.config is not None and not args.config.is_file():
+        return f"config file not found: {args.config}"
+    if args.jobs is not None and args.jobs < 1:
+        return f"--jobs must be at least 1, got {args.jobs}"
+    if args.statistics and args.format not in ("text", "json"):
+        return f"--statistics prints text or json, not {args.format}"
+    if args.output_file is not None and (args.output_file.is_dir() or not args.output_file.parent.is_dir()):
+        return f"--output-file: cannot write {args.output_file}: not a file in an existing folder"
+    return None
+
+
+def _render(args: argparse.Namespace, run: CheckRun) -> str:
     from domain_lsp.report import github, gitlab, sarif, statistics
     from domain_lsp.report import json as json_report
     from domain_lsp.report import text as text_report
     from domain_lsp.report.color import Palette, wanted
+
+    if args.statistics:
+        return statistics.render_json(run) if args.format == "json" else statistics.render_text(run)
+    if args.format == "text":
+        # A file gets colour only when asked for: FORCE_COLOR is meant for a log, not a saved report.
+        color = wanted(args.color, sys.stdout) if args.output_file is None else args.color == "always"
+        return text_report.render(run, Palette(color))
+    writers = {"json": json_report, "sarif": sarif, "github": github, "gitlab": gitlab}
+    return writers[args.format].render(run)
+
+
+def run_check_command(args: argparse.Namespace) -> int:
+    from domain_lsp.check import Checker, parse_shard, run_check
+    from domain_lsp.config import ConfigError
+    from domain_lsp.gitdiff import DiffError
+    from domain_lsp.policy import UnknownCode, parse_codes
+    from domain_lsp.pool import WorkerCrashed
     from domain_lsp.stdin import check_text, read_stdin, stdin_path
 
-    def usage_error(message: str) -> int:
-        print(f"domain-lsp: error: {printable(' '.join(message.split()))}", file=sys.stderr)
-        return EXIT_USAGE
-
-    from_stdin = args.paths == [Path("-")] or (not args.paths and args.stdin_filename is not None)
-    if not from_stdin and Path("-") in args.paths:
-        return usage_error("`-` (stdin) cannot be combined with other paths")
-    if not from_stdin and args.stdin_filename is not None:
-        return usage_error("--stdin-filename names the text read from stdin: give `-` as the only path")
-    if from_stdin and (args.diff is not None or args.shard is not None):
-        return usage_error(f"{'--diff' if args.diff is not None else '--shard'} cannot judge a text read from stdin")
-    paths = [] if from_stdin else args.paths or [Path.cwd()]
-    for path in paths:
-        if not path.exists():
-            return usage_error(f"no such file or folder: {path}")
-    if args.config is not None and not args.config.is_file():
-        return usage_error(f"config file not found: {args.config}")
-    if args.jobs is not None and args.jobs < 1:
-        return usage_error(f"--jobs must be at least 1, got {args.jobs}")
+    problem = _check_usage(args)
+    if problem is not None:
+        return _usage_error(problem)
     codes: dict[str, tuple[str, ...] | None] = {"select": None, "ignore": ()}
     for option in codes:
         value = getattr(args, option)
         try:
             codes[option] = parse_codes(value) if value is not None else codes[option]
         except UnknownCode as error:
-            return usage_error(f"--{option}: {error}")
+            return _usage_error(f"--{option}: {error}")
     try:
         shard = parse_shard(args.shard) if args.shard is not None else None
     except ValueError as error:
-        return usage_error(str(error))
-    if args.statistics and args.format not in ("text", "json"):
-        return usage_error(f"--statistics prints text or json, not {args.format}")
-    if args.output_file is not None and (args.output_file.is_dir() or not args.output_file.parent.is_dir()):
-        return usage_error(f"--output-file: cannot write {args.output_file}: not a file in an existing folder")
-    try:
+        return _usage_error(str(error))
+    from_stdin = _reads_stdin(args)
+    stdin_bytes = read_stdin() if from_stdin else b""
+    stdin_file = stdin_path(args.stdin_filename, Path.cwd())
+
+    def check(text: bytes = stdin_bytes) -> CheckRun:
         if from_stdin:
             checker = Checker(args.config, Path.cwd(), codes["select"], codes["ignore"] or (), args.trust)
-            run = check_text(checker, stdin_path(args.stdin_filename, Path.cwd()), read_stdin())
-        else:
-            run = run_check(
-                paths,
-                args.config,
-                select=codes["select"],
-                ignore=codes["ignore"] or (),
-                jobs=args.jobs,
-                shard=shard,
-                diff=args.diff,
-                trusted=args.trust,
-            )
+            return check_text(checker, stdin_file, text)
+        return run_check(
+            args.paths or [Path.cwd()],
+            args.config,
+            select=codes["select"],
+            ignore=codes["ignore"] or (),
+            jobs=args.jobs,
+            shard=shard,
+            diff=args.diff or None,
+            trusted=args.trust,
+        )
+
+    try:
+        run = check()
+        if args.fix:
+            return _fix(args, run, check, stdin_bytes if from_stdin else None)
     except ConfigError as error:
         print(f"domain-lsp: config error: {printable(str(error))}", file=sys.stderr)  # its keys are the workspace's
         return EXIT_USAGE
-    except (DiffError, WorkerCrashed) as error:
-        return usage_error(str(error))
+    except DiffError as error:
+        if args.fix and args.diff and Path(args.diff).exists():
+            hint = f"; `--diff {args.diff}` reads it as a git revision: put the paths before a bare --diff"
+            return _usage_error(f"{error}{hint}")
+        return _usage_error(str(error))
+    except WorkerCrashed as error:
+        return _usage_error(str(error))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    # A file gets colour only when asked for: FORCE_COLOR is meant for a log, not a saved report.
-    color = wanted(args.color, sys.stdout) if args.output_file is None else args.color == "always"
-    if args.statistics:
-        report = statistics.render_json(run) if args.format == "json" else statistics.render_text(run)
-    elif args.format == "text":
-        report = text_report.render(run, Palette(color))
-    else:
-        writers = {"json": json_report, "sarif": sarif, "github": github, "gitlab": gitlab}
-        report = writers[args.format].render(run)
+    return _report(args, run)
+
+
+def _report(args: argparse.Namespace, run: CheckRun) -> int:
+    from domain_lsp.output import emit
+
     try:
-        emit(report, args.output_file)
+        emit(_render(args, run), args.output_file)
     except OSError as error:
-        return usage_error(f"--output-file: cannot write {args.output_file}: {error.strerror or error}")
+        return _usage_error(f"--output-file: cannot write {args.output_file}: {error.strerror or error}")
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if run.has_errors else EXIT_OK
+
+
+def _fix(args: argparse.Namespace, run: CheckRun, check: Callable[[bytes], CheckRun], stdin_bytes: bytes | None) -> int:
+    """`--fix`: write the fixes and report what remains; `--fix --diff`: show them, write nothing
+    (exit 1 when there is something to fix). With stdin, the fixed text goes to stdout."""
+    from domain_lsp import fix
+    from domain_lsp.output import emit, emit_bytes
+
+    plans = fix.plan_fixes(run)
+    changes = any(plan.fixes for plan in plans)
+    if args.diff == "":
+        try:
+            emit(fix.unified_diff(plans), args.output_file)
+        except OSError as error:
+            return _usage_error(f"--output-file: cannot write {args.output_file}: {error.strerror or error}")
+        _note(fix.summary(plans, written=False))
+        return EXIT_FINDINGS if changes and not args.exit_zero else EXIT_OK
+    if stdin_bytes is not None:
+        fixed = fix.fixed_bytes(plans[0], stdin_bytes) if changes else stdin_bytes
+        after = check(fixed)
+        try:
+            emit_bytes(fixed, args.output_file)
+        except OSError as error:
+            return _usage_error(f"--output-file: cannot write {args.output_file}: {error.strerror or error}")
+        _note(fix.summary(plans, written=True) + f"; {fix.remaining(after)}")
+        return EXIT_FINDINGS if after.has_errors and not args.exit_zero else EXIT_OK
+    for path, why in fix.apply(plans):
+        _note(f"warning: {path}: {why}")
+    if changes:
+        run = check(b"")
+    _note(fix.summary(plans, written=True))
+    return _report(args, run)
 
 
 def run_rule_command(args: argparse.Namespace) -> int:

@@ -50,6 +50,19 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", errors="backslashreplace")
 
 
+def emit_bytes(data: bytes, output_file: Path | None = None) -> None:
+    """`data` as it is (a fixed source text) on stdout or in `output_file`."""
+    if output_file is not None:
+        write_atomic(output_file, data)
+        return
+    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def emit(text: str, output_file: Path | None = None) -> None:
     """Print `text` on stdout, or write it to `output_file` (then stdout stays empty). Raises
     OSError when the file cannot be written."""
