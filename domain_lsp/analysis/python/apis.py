@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from domain_lsp.analysis.python.imports import ImportRef
+from domain_lsp.analysis.python.jedi_process import keep_inherited, private_cache_directory
 from domain_lsp.analysis.suggest import closest
 from domain_lsp.findings import Finding, Fix
 from domain_lsp.inventory.model import normalize
@@ -70,17 +72,29 @@ class ApiChecker:
     _callables: dict[tuple[str, str], Callable_ | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unavailable: bool = False
+    _jedi_pid: int = 0
+    _noted: set[str] = field(default_factory=set)
 
     def _script(self, code: str) -> Any:
-        if self._jedi is None:
+        if self._jedi is None or self._jedi_pid != os.getpid():
             import jedi
 
+            if self._jedi is not None:  # a forked worker: its parent's jedi is not its to use
+                keep_inherited(self._jedi)
+            jedi.settings.cache_directory = private_cache_directory()
             environment = jedi.create_environment(str(self.context.interpreter), safe=False)
             # No workspace folders on jedi's path: only installed code is read.
             project = jedi.Project(path=str(self.context.root), smart_sys_path=False, load_unsafe_extensions=False)
             self._jedi = (jedi, environment, project)
+            self._jedi_pid = os.getpid()
         jedi, environment, project = self._jedi
         return jedi.Script(code, project=project, environment=environment)
+
+    def note(self, what: str, exc: BaseException) -> None:
+        """Once per subject: why a check was not made (`check -v`, the server's log)."""
+        if what not in self._noted:
+            self._noted.add(what)
+            log.info("%s could not be read (%s: %s), so it is not checked", what, type(exc).__name__, exc)
 
     def complete(self, code: str, line: int, column: int) -> list[Any] | None:
         """jedi's completions at a 1-based line and code-point column; None when jedi cannot
@@ -110,7 +124,7 @@ class ApiChecker:
                 self._unavailable = True  # jedi is not installed: these checks are off
                 api = None
             except Exception as exc:  # jedi failing on odd code must never break the analysis
-                log.info("jedi could not read %s: %s", module, exc)
+                self.note(f"`{module}`", exc)
                 api = None
             self._modules[module] = api
             return api
@@ -131,9 +145,21 @@ class ApiChecker:
             for child in path.parent.iterdir():
                 names.add(child.name.split(".", 1)[0])  # submodules, importable with `from m import sub`
 
+        completed_in = os.getpid()
+
         def suggestable() -> tuple[str, ...]:
             with self._lock:  # jedi infers each name's type here
-                return tuple(sorted(c.name for c in completions if c.type != "module"))
+                try:
+                    # A forked worker asks its own jedi: the parent's answers infer through the parent's.
+                    mine = (
+                        completions
+                        if completed_in == os.getpid()
+                        else self._script(f"{code}{module}.").complete(2, len(module) + 1)
+                    )
+                    return tuple(sorted(c.name for c in mine if c.type != "module"))
+                except Exception as exc:
+                    self.note(f"the names of `{module}`", exc)
+                    return ()
 
         return ModuleApi(module, path, frozenset(names), self._label(module), suggestable)
 
@@ -155,7 +181,7 @@ class ApiChecker:
             try:
                 result = self._load_callable(module, name)
             except Exception as exc:
-                log.info("jedi could not read %s.%s: %s", module, name, exc)
+                self.note(f"`{module}.{name}`", exc)
                 result = None
             self._callables[key] = result
             return result
