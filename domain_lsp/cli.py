@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from domain_lsp import __version__
+from domain_lsp import __version__, baseline
 from domain_lsp.report.color import CHOICES as COLOR_CHOICES
 from domain_lsp.report.escape import printable  # stderr lands in CI logs too
 
@@ -76,6 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=COLOR_CHOICES,
         default="auto",
         help="colour the text format: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces), always, never",
+    )
+    baselines = check.add_mutually_exclusive_group()
+    baselines.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="report only findings that FILE (from --write-baseline) does not have",
+    )
+    baselines.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record every finding in FILE, to report only new ones later",
     )
     add_trust_arguments(check)
     add_verbose_argument(check)
@@ -200,8 +214,9 @@ def _check_usage(args: argparse.Namespace) -> str | None:
         return f"--jobs must be at least 1, got {args.jobs}"
     if args.statistics and args.format not in ("text", "json"):
         return f"--statistics prints text or json, not {args.format}"
-    if args.output_file is not None and (args.output_file.is_dir() or not args.output_file.parent.is_dir()):
-        return f"--output-file: cannot write {args.output_file}: not a file in an existing folder"
+    for option, target in (("--output-file", args.output_file), ("--write-baseline", args.write_baseline)):
+        if target is not None and (target.is_dir() or not target.parent.is_dir()):
+            return f"{option}: cannot write {target}: not a file in an existing folder"
     return None
 
 
@@ -243,6 +258,10 @@ def run_check_command(args: argparse.Namespace) -> int:
         shard = parse_shard(args.shard) if args.shard is not None else None
     except ValueError as error:
         return _usage_error(str(error))
+    try:
+        recorded = baseline.load(args.baseline) if args.baseline is not None else None
+    except baseline.BaselineError as error:
+        return _usage_error(str(error))
     from_stdin = _reads_stdin(args)
     stdin_bytes = read_stdin() if from_stdin else b""
     stdin_file = stdin_path(args.stdin_filename, Path.cwd())
@@ -265,7 +284,7 @@ def run_check_command(args: argparse.Namespace) -> int:
     try:
         run = check()
         if args.fix:
-            return _fix(args, run, check, stdin_bytes if from_stdin else None)
+            return _fix(args, run, check, stdin_bytes if from_stdin else None, recorded)
     except ConfigError as error:
         print(f"domain-lsp: config error: {printable(str(error))}", file=sys.stderr)  # its keys are the workspace's
         return EXIT_USAGE
@@ -278,12 +297,26 @@ def run_check_command(args: argparse.Namespace) -> int:
         return _usage_error(str(error))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    return _report(args, run)
+    return _report(args, run, recorded)
 
 
-def _report(args: argparse.Namespace, run: CheckRun) -> int:
-    from domain_lsp.output import emit
+def _report(args: argparse.Namespace, run: CheckRun, recorded: Counter[baseline.Key] | None) -> int:
+    """Print the report (of what the baseline does not have) and return the exit code."""
+    from domain_lsp.output import emit, encode, write_atomic
 
+    if args.write_baseline is not None:
+        try:
+            write_atomic(args.write_baseline, encode(baseline.render(run)))
+        except OSError as error:
+            return _usage_error(f"--write-baseline: cannot write {args.write_baseline}: {error.strerror or error}")
+        recorded = baseline.keys(run)
+        _note(f"wrote {sum(recorded.values())} findings to {args.write_baseline}")
+    if recorded is not None:
+        filtered = baseline.apply(run, recorded)
+        run = filtered.run
+        if args.baseline is not None and (filtered.matched or filtered.gone):
+            gone = f"; {filtered.gone} no longer found (--write-baseline to drop them)" if filtered.gone else ""
+            _note(f"{filtered.matched} findings in the baseline not shown{gone}")
     try:
         emit(_render(args, run), args.output_file)
     except OSError as error:
@@ -293,7 +326,13 @@ def _report(args: argparse.Namespace, run: CheckRun) -> int:
     return EXIT_FINDINGS if run.has_errors else EXIT_OK
 
 
-def _fix(args: argparse.Namespace, run: CheckRun, check: Callable[[bytes], CheckRun], stdin_bytes: bytes | None) -> int:
+def _fix(
+    args: argparse.Namespace,
+    run: CheckRun,
+    check: Callable[[bytes], CheckRun],
+    stdin_bytes: bytes | None,
+    recorded: Counter[baseline.Key] | None,
+) -> int:
     """`--fix`: write the fixes and report what remains; `--fix --diff`: show them, write nothing
     (exit 1 when there is something to fix). With stdin, the fixed text goes to stdout."""
     from domain_lsp import fix
@@ -322,7 +361,7 @@ def _fix(args: argparse.Namespace, run: CheckRun, check: Callable[[bytes], Check
     if changes:
         run = check(b"")
     _note(fix.summary(plans, written=True))
-    return _report(args, run)
+    return _report(args, run, recorded)
 
 
 def run_rule_command(args: argparse.Namespace) -> int:
@@ -340,14 +379,14 @@ def run_rule_command(args: argparse.Namespace) -> int:
 def run_catalog_command(args: argparse.Namespace) -> int:
     from domain_lsp.catalog.load import load_catalog, missing_globs
     from domain_lsp.catalog.summary import render_json, render_text, summarize
-    from domain_lsp.config import ConfigError, config_for, load_config
+    from domain_lsp.config import ConfigError, config_for, load_named_config
     from domain_lsp.trust import workspace_trusted
 
     if args.config is not None and not args.config.is_file():
         print(f"domain-lsp: error: config file not found: {args.config}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        config = load_config(args.config) if args.config is not None else config_for(Path.cwd())
+        config = load_named_config(args.config, Path.cwd()) if args.config is not None else config_for(Path.cwd())
         config = replace(config, trusted=workspace_trusted(config.root, args.trust))
         loaded = load_catalog(config, use_cache=not args.refresh)
     except ConfigError as error:
