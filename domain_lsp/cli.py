@@ -114,6 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rule.add_argument("code", nargs="?", metavar="CODE", help="a code such as unknown-column")
 
+    init = commands.add_parser(
+        "init",
+        help="write a domain-lsp.toml from what the folder holds",
+        description="Write a commented domain-lsp.toml: the dialect guessed from the schema files, "
+        "the schema globs and the inventory files found.",
+        epilog="exit status: 0 written, 2 a config exists already (see --force) or the folder does not.",
+    )
+    init.add_argument(
+        "folder", nargs="?", type=Path, metavar="FOLDER", help="the workspace (default: the current folder)"
+    )
+    init.add_argument("--force", action="store_true", help="replace an existing domain-lsp.toml")
+
     commands.add_parser("serve", help="start the language server on stdio")
     return parser
 
@@ -166,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "rule":
             return run_rule_command(args)
+        if args.command == "init":
+            return run_init_command(args)
         if args.command == "catalog":
             return run_catalog_command(args)
         return run_check_command(args)
@@ -362,6 +376,28 @@ def _fix(
         run = check(b"")
     _note(fix.summary(plans, written=True))
     return _report(args, run, recorded)
+
+
+def run_init_command(args: argparse.Namespace) -> int:
+    from domain_lsp.config import CONFIG_FILE
+    from domain_lsp.init import discover, existing_config, render, summary
+    from domain_lsp.output import emit, encode, write_atomic
+
+    root = args.folder if args.folder is not None else Path.cwd()
+    if not root.is_dir():
+        return _usage_error(f"init: no such folder: {root}")
+    existing = existing_config(root)
+    if existing is not None and not (args.force and existing.name == CONFIG_FILE):
+        hint = "; --force replaces it" if existing.name == CONFIG_FILE else "; remove [tool.domain-lsp] from it first"
+        return _usage_error(f"init: {existing} exists already{hint}")
+    found = discover(root)
+    target = root / CONFIG_FILE
+    try:
+        write_atomic(target, encode(render(found)))
+    except OSError as error:
+        return _usage_error(f"init: cannot write {target}: {error.strerror or error}")
+    emit("".join(printable(line) + "\n" for line in summary(found, target).splitlines()))
+    return EXIT_OK
 
 
 def run_rule_command(args: argparse.Namespace) -> int:
