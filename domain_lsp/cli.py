@@ -1,4 +1,4 @@
-"""Command line: `domain-lsp check` and `domain-lsp serve`. Parsing arguments only."""
+"""Command line: `domain-lsp check`, `catalog`, `init`, `rule` and `serve`. Arguments here; the work in the modules they call."""
 
 from __future__ import annotations
 
