@@ -1,4 +1,4 @@
-"""Command line: `domain-lsp check`, `catalog`, `init`, `rule` and `serve`. Arguments here; the work in the modules they call."""
+"""Command line: `domain-lsp check`, `catalog`, `init`, `rule`, `serve`: arguments here, the work in what they call."""
 
 from __future__ import annotations
 
