@@ -57,6 +57,9 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: server,check,others")
     parser.add_argument("--sizes", default="", help="comma-separated catalog sizes for the server part (default: all)")
     args = parser.parse_args()
+    # The generated catalogs live beside the workspaces, not inside them: the user (this harness)
+    # allows that folder, as a team allows a shared schema folder (docs/security.md).
+    os.environ["DOMAIN_LSP_READ_PATHS"] = str(WORK.resolve())
     skip = set(filter(None, args.skip.split(",")))
     quick = args.quick
     sizes = [200, 1000] if quick else [1_000, 10_000, 100_000]

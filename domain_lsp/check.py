@@ -11,12 +11,11 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
 from domain_lsp.analysis.sql.cache import read_once
 from domain_lsp.catalog.load import SourceReport, glob_problems
-from domain_lsp.config import Config, find_config, load_config, vcs_root
+from domain_lsp.config import Config, find_config, load_config, load_named_config, vcs_root
 from domain_lsp.findings import Finding
 from domain_lsp.gitdiff import changed_lines, touches
 from domain_lsp.paths import Boundary, read_file
@@ -61,13 +60,6 @@ def read_text(path: Path, boundary: Boundary | None = None) -> tuple[str, list[F
         ]
 
 
-def _user_config(config_path: Path, cwd: Path) -> Config:
-    """`--config FILE` is the user's choice: what it names may also be read in the workspace
-    being checked (the current folder's), wherever the file itself lies."""
-    cwd = cwd.resolve()
-    return replace(load_config(config_path), read_roots=(vcs_root(cwd) or cwd,))
-
-
 class Checker:
     """Checks files, each against the project of its nearest config (one Project per config).
 
@@ -83,7 +75,7 @@ class Checker:
         ignore: tuple[str, ...] = (),
         trusted: bool | None = None,
     ) -> None:
-        self.fixed_config = _user_config(config_path, cwd or Path.cwd()) if config_path is not None else None
+        self.fixed_config = load_named_config(config_path, cwd or Path.cwd()) if config_path is not None else None
         self.trusted = trusted
         """`--trust` True, `--no-trust` False; None lets the user's settings decide per workspace."""
         self.cwd = (cwd or Path.cwd()).resolve()

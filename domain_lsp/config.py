@@ -10,7 +10,7 @@ import difflib
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +276,13 @@ def _too_deep(text: str) -> int | None:
             depth = max(0, depth - 1)
         i += 1
     return None
+
+
+def load_named_config(path: Path, workspace: Path) -> Config:
+    """A config file the user named (`--config FILE`, the editor's `configPath`): what it lists
+    may also be read in `workspace` (its repository), wherever the file itself lies."""
+    folder = Path(os.path.abspath(workspace))
+    return replace(load_config(path), read_roots=(vcs_root(folder) or folder,))
 
 
 def config_for(start: Path) -> Config:

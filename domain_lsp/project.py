@@ -5,6 +5,7 @@ The language server and the CLI both hold a Project; neither adds analysis of it
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -92,4 +93,4 @@ class Project:
             return self.analyze_sql(text, str(path)).findings
         if suffix in PYTHON_SUFFIXES:
             return self.analyze_python(text, str(path)).findings
-        return self.inventory_problems().get(path.resolve(), [])
+        return self.inventory_problems().get(Path(os.path.abspath(path)), [])  # a link by its own name

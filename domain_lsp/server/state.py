@@ -18,7 +18,7 @@ from domain_lsp.analysis.python.document import PythonAnalysis
 from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.analysis.sql.document import SqlAnalysis
 from domain_lsp.catalog.load import catalog_is_stale, stale_sources
-from domain_lsp.config import Config, ConfigError, find_config, load_config
+from domain_lsp.config import Config, ConfigError, find_config, load_config, load_named_config
 from domain_lsp.findings import RULES, Finding, Severity
 from domain_lsp.policy import DEFAULT as DEFAULT_POLICY
 from domain_lsp.policy import Policy
@@ -149,7 +149,10 @@ class ServerState:
             root = self.root or (path if path.is_dir() else path.parent)
             return root, Config(root=root)
         try:
-            config = load_config(config_file)
+            if config_file == self.config_path and self.root is not None:
+                config = load_named_config(config_file, self.root)  # the user's choice: it may read the workspace
+            else:
+                config = load_config(config_file)
         except ConfigError as error:
             self.config_errors[config_file] = error
             self._on_config_error(error)
