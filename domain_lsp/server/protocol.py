@@ -30,6 +30,13 @@ a length of 100 MB makes it wait for, and allocate, 100 MB.
 - A message recovered that way is handled as usual, with a warning in the log. One that cannot
   be recovered is answered with a JSON-RPC parse error (id null), as JSON-RPC prescribes for a
   message that cannot be read, and logged. End of input ends the loop; nothing raises out of it.
+- Messages are handled one at a time, each once the loop has run what the one before made
+  runnable (`_settle`), however many of them one read returned. Handled back to back, a request
+  and the `$/cancelRequest` after it in the same read cancelled a request that would have been
+  answered at once: Neovim's diagnostic refresh cancels every pending pull of a buffer in the
+  tick it sends its own, an explicit `request_sync` pull too, and it drops the callback of a
+  request answered "cancelled", so that pull never returned. pygls' reader, which awaits a
+  thread for every header line, had given the request those turns by accident.
 """
 
 from __future__ import annotations
@@ -67,6 +74,10 @@ STALL_SECONDS = 0.5
 CHUNK_BYTES = 64 * 1024
 QUEUED_CHUNKS = 4
 """Chunks read ahead of the event loop: stdin is read no faster than messages are handled."""
+SETTLE_TURNS = 64
+"""Loop turns at most between two messages: a handler that keeps itself runnable (none here needs
+more than a few turns to answer or to wait on a thread, a timer or the client) cannot keep the
+next message from being read."""
 
 HEADER_LINE_START = b"Content-Length:"
 HEADER_LINE = re.compile(rb"Content-Length:[ \t]{0,8}[0-9]{1,32}\r\n")
@@ -414,7 +425,21 @@ async def _read_loop(server: LanguageServer, stop_event: threading.Event, fd: in
             log.error("cannot frame the input (%s); reading on from the next header", error)
             framer, events = Framer(decode), []
         for event in events:
+            await _settle(loop)
             _dispatch(server, event)
+
+
+async def _settle(loop: asyncio.AbstractEventLoop) -> None:
+    """Run the loop until nothing is runnable: what the last message started has answered, or it
+    waits on a thread, a timer or the client; a `$/cancelRequest` then cancels only what waits."""
+    # asyncio.run's loop keeps its runnable callbacks in `_ready` (CPython's BaseEventLoop, every
+    # version since 3.4); there is no public way to ask. Another loop gets one turn, as a bare
+    # `await` would give it.
+    ready = getattr(loop, "_ready", None)
+    for _ in range(SETTLE_TURNS):
+        await asyncio.sleep(0)
+        if not ready:
+            return
 
 
 def _dispatch(server: LanguageServer, event: Event) -> None:

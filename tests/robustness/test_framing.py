@@ -236,3 +236,20 @@ def test_end_of_input_mid_message_ends_the_server_cleanly(server: RawServer) -> 
     server.process.stdin.close()
     assert server.process.wait(BOUND) == 0
     assert "Traceback" not in server.stderr()
+
+
+def test_a_request_answered_at_once_is_answered_though_its_cancel_comes_in_the_same_read(server: RawServer) -> None:
+    """Neovim's diagnostic refresh sends `$/cancelRequest` for every pending pull of a buffer in
+    the tick it sends its own pull, so a request and its cancel often arrive in one read. They
+    are handled as if they had arrived apart: a request with nothing to wait for is answered
+    (one that waits, e.g. on the first catalog load, is still cancelled: test_server_faults)."""
+    uri = server.open("first.sql", QUERY)
+    server.send(frame(hover(5, uri)))
+    assert server.response(5)["result"] is not None  # the catalog and the analysis are ready now
+    for msg_id in (6, 7, 8):
+        cancel = frame({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": msg_id}})
+        server.send(frame(hover(msg_id, uri)) + cancel)  # one write under a pipe's atomic size: one read
+        response = server.response(msg_id)
+        assert "error" not in response, response
+        assert "orders" in json.dumps(response["result"])
+    assert server.process.poll() is None
