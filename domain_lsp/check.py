@@ -133,7 +133,7 @@ class Checker:
             findings = project.analyze(path, text)
         except Exception as exc:  # one file's crash must not stop the run; say so on the file
             message = f"internal error, file not checked ({type(exc).__name__}: {exc}); please report it"
-            findings = [Finding("file-error", " ".join(message.split()), 0, 0)]
+            findings = [Finding("internal-error", " ".join(message.split()), 0, 0)]
         return CheckedFile(path, lines, policy.apply(problems + findings))
 
     def source_problems(self, key: Path) -> list[CheckedFile]:

@@ -53,6 +53,11 @@ RULES: dict[str, Rule] = {
         Rule("source-error", Severity.WARNING, "A schema source could not be read or parsed."),
         Rule("file-error", Severity.WARNING, "A file could not be read as text (binary, invalid UTF-8, unreadable)."),
         Rule(
+            "internal-error",
+            Severity.ERROR,
+            "domain-lsp itself failed on this file, so it was not checked (a bug: please report it).",
+        ),
+        Rule(
             "analysis-limit",
             Severity.WARNING,
             "A statement too deep or too complex to check; the rest of the file is still checked.",

@@ -65,7 +65,7 @@ def check_text(checker: Checker, path: Path, raw: bytes) -> CheckRun:
             findings = project.analyze(path, text)
         except Exception as exc:  # as for a file: say so on the text, never a traceback
             message = f"internal error, file not checked ({type(exc).__name__}: {exc}); please report it"
-            findings = [Finding("file-error", " ".join(message.split()), 0, 0)]
+            findings = [Finding("internal-error", " ".join(message.split()), 0, 0)]
     checked = CheckedFile(path, LineIndex(text), policy.apply(problems + findings))
     checked.findings.sort(key=lambda f: (f.start, f.end, f.code))
     real = path.resolve()

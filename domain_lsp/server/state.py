@@ -410,6 +410,9 @@ def _analyze(
             return DocumentAnalysis(version, text, sql=project.analyze_sql(text, str(path)), policy=policy)
         return DocumentAnalysis(version, text, python=project.analyze_python(text, str(path)), policy=policy)
     except Exception as exc:  # one document's crash must not take the server's answers with it
-        log.exception("analysis of %s failed", path)
+        # One line for the user (the editor shows stderr as the server's log); the traceback
+        # only at debug level, for a bug report.
+        log.error("analysis of %s failed: %s: %s; please report it", path, type(exc).__name__, exc)
+        log.debug("analysis of %s failed", path, exc_info=True)
         message = f"internal error, not analysed ({type(exc).__name__}: {exc}); please report it"
-        return DocumentAnalysis(version, text, problems=[Finding("file-error", message, 0, 0)])
+        return DocumentAnalysis(version, text, problems=[Finding("internal-error", " ".join(message.split()), 0, 0)])
