@@ -91,19 +91,17 @@ def check_files(config: Config, paths: list[Path]) -> tuple[int, int, list[str],
                 label = finding.effective_severity.label
                 reported.append(f"  {path.relative_to(config.root)}:{line}: {label}[{finding.code}] {finding.message}")
     seconds = time.perf_counter() - started
-    print(jedi_stats(project))
+    print(reader_stats(project))
     return len(paths), lines, reported, seconds
 
 
-def jedi_stats(project: Project) -> str:
-    """How much the API rules actually looked at: modules and callables jedi answered for."""
-    apis = project.api_checker()
-    definite = sum(1 for api in apis._modules.values() if api is not None)
-    signatures = sum(1 for call in apis._callables.values() if call is not None)
-    return (
-        f"  (jedi: {definite} of {len(apis._modules)} installed modules and"
-        f" {signatures} of {len(apis._callables)} called signatures definite)"
-    )
+def reader_stats(project: Project) -> str:
+    """How much the API rules could judge: modules read, and how many of them are closed
+    (every name they can have is written in their files)."""
+    reader = project.api_checker().symbols.reader
+    read = [model for model in reader._modules.values() if model is not None]
+    closed = sum(1 for model in read if model.closed)
+    return f"  (modules: {len(read)} read, {closed} closed)"
 
 
 def run_repository() -> tuple[int, int, list[str], float]:

@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import sysconfig
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ class Environment:
     """Normalized name -> distribution."""
     error: str = ""
     """Why the environment could not be read ("" when it was)."""
+    stdlib_dir: str = ""
+    """The folder of the interpreter's standard library sources ("" when unknown)."""
     providers: dict[str, list[Distribution]] = field(init=False, default_factory=dict)
     """Top-level module -> the distributions that install it."""
 
@@ -94,6 +97,7 @@ class Environment:
             site_dirs=tuple(data["site_dirs"]),
             modules=frozenset(data["modules"]),
             distributions=dists,
+            stdlib_dir=str(data.get("stdlib_dir", "")),
         )
 
     @classmethod
@@ -107,6 +111,7 @@ class Environment:
             frozenset(),
             {},
             error=error,
+            stdlib_dir=sysconfig.get_paths()["stdlib"],
         )
 
 

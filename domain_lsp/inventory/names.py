@@ -91,15 +91,50 @@ def guess_modules(distribution: str) -> set[str]:
     return guesses
 
 
+def known_modules(distribution: str) -> list[str]:
+    """The modules the table of well-known mismatches says a distribution provides."""
+    key = normalize(distribution)
+    return [m for m, dists in KNOWN_MISMATCHES.items() if key in {normalize(d) for d in dists}]
+
+
 class ModuleNames:
-    """Top-level module -> distributions, from the environment and the declared names."""
+    """Top-level module -> distributions, from the environment and the declared names.
+
+    A declared distribution that is installed provides exactly the modules its metadata lists.
+    Only for the others is a module guessed from the name, and never a standard library module
+    or one that another installed distribution provides (`typing-extensions` is not `typing`).
+    """
 
     def __init__(self, environment: Environment, declared: list[str]) -> None:
         self.environment = environment
+        self.declared = declared
         self._declared_guesses: dict[str, list[str]] = {}
+        taken = {module.lower() for module in environment.providers}
+        stdlib = {module.lower() for module in environment.stdlib}
         for name in declared:
-            for module in guess_modules(name):
+            dist = environment.distribution(name)
+            if dist is not None:
+                modules = {module.lower() for module in dist.modules}
+            else:
+                known = known_modules(name)
+                modules = {m.lower() for m in known} or guess_modules(name) - stdlib - taken
+            for module in sorted(modules):
                 self._declared_guesses.setdefault(module, []).append(name)
+
+    def distribution_named(self, module: str) -> tuple[str, list[str]] | None:
+        """(distribution, the modules it really provides) when `module` is written like the
+        name of a declared or installed distribution that provides other modules
+        (`import pyyaml` for PyYAML, whose module is `yaml`)."""
+        key = normalize(module)
+        dist = self.environment.distribution(key)
+        if dist is not None:
+            modules = [m for m in dist.modules if not m.startswith("_")] or list(dist.modules)
+            return (dist.name, sorted(modules)) if modules and module not in dist.modules else None
+        for name in self.declared:
+            if normalize(name) == key:
+                known = known_modules(name)
+                return (name, sorted(known)) if known and module not in known else None
+        return None
 
     def installed(self, module: str) -> bool:
         return module in self.environment.modules or module in self.environment.providers

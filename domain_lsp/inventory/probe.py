@@ -96,6 +96,7 @@ def main():
         "version": list(sys.version_info[:3]),
         "prefix": sys.prefix,
         "stdlib": sorted(stdlib),
+        "stdlib_dir": stdlib_dir,
         "site_dirs": site_dirs + extra,
         "modules": _modules_on(site_dirs + extra),
         "distributions": distributions,

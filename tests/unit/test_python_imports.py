@@ -4,13 +4,14 @@ inventory and an environment built here."""
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 from pathlib import Path
 
 import pytest
 
 from domain_lsp.analysis.python.complete_imports import complete_import
 from domain_lsp.analysis.python.imports import collect_imports, package_findings
-from domain_lsp.config import load_config
+from domain_lsp.config import Config, PackageSettings, load_config
 from domain_lsp.findings import Finding, Severity
 from domain_lsp.inventory.environment import Distribution, Environment
 from domain_lsp.inventory.model import Inventory
@@ -218,6 +219,7 @@ def test_missing_names_and_keywords_against_the_installed_version(api_project: P
         "apilib.connect('x', timeout=1, ssl=True, retry=3)\n"
         "Client('u', retries=2, verbose=True)\n"
         "apilib.VERSION, apilib.submod\n"
+        "apilib.decorated(x=1, y=2)\n"  # functools.lru_cache passes calls through unchanged
     )
     assert api_findings_of(api_project, text) == [
         ("unknown-attribute", "conect", "apilib 2.1.0 has no `conect`; did you mean `connect`?"),
@@ -228,6 +230,7 @@ def test_missing_names_and_keywords_against_the_installed_version(api_project: P
             "`connect` in apilib 2.1.0 takes no keyword argument `retry`",
         ),
         ("unknown-argument", "verbose", "`Client` in apilib 2.1.0 takes no keyword argument `verbose`"),
+        ("unknown-argument", "y", "`decorated` in apilib 2.1.0 takes no keyword argument `y`"),
     ]
 
 
@@ -236,7 +239,7 @@ def test_nothing_where_the_answer_is_not_certain(api_project: Project) -> None:
         "import apilib\n"
         "import dynlib\n"
         "from dynlib import anything\n"  # module __getattr__: any name may exist
-        "apilib.decorated(x=1, y=2)\n"  # decorated: its signature may differ
+        "apilib.registered(x=1, y=2)\n"  # an unknown decorator: its signature may differ
         "apilib.flexible(1, anything=2)\n"  # **options
         "dynlib.whatever\n"
         "try:\n    apilib.maybe_new\nexcept AttributeError:\n    pass\n"
@@ -276,3 +279,74 @@ def test_module_completion_lists_submodules_and_stays_out_of_other_code(tmp_path
     assert labels("from ourapp.", ctx) == ["jobs"]
     assert labels("x = imp", ctx) is None
     assert labels("from httpx import ", ctx) is None
+
+
+# -- distribution names are not module names ----------------------------------------------------
+
+
+def test_a_distribution_name_imported_as_a_module_names_the_real_module(tmp_path: Path) -> None:
+    ctx = context(tmp_path, declared=("httpx", "PyYAML", "PyJWT"))
+    text = "import pyyaml\nimport pyjwt\nimport yaml\n"
+    pyyaml, pyjwt = check(text, ctx)
+    assert (pyyaml.code, text[pyyaml.start : pyyaml.end]) == ("unknown-package", "pyyaml")
+    assert pyyaml.message == "`pyyaml` is a distribution; its module is `yaml`"  # PyYAML's metadata says so
+    (fix,) = pyyaml.fixes
+    assert (fix.title, text[fix.start : fix.end], fix.new_text) == ("Use `yaml`", "pyyaml", "yaml")
+    assert pyjwt.message == "`pyjwt` is a distribution; its module is `jwt`"  # declared, not installed
+    assert pyjwt.effective_severity == Severity.ERROR
+
+
+def test_no_module_is_guessed_that_is_standard_or_another_distributions(tmp_path: Path) -> None:
+    # typing-extensions once made every file importing `typing` soften invented packages to hints.
+    ctx = context(tmp_path, declared=("httpx", "typing-extensions", "certifi-tools"))
+    (finding,) = check("import typing\nimport certifi\nimport fastcrm_sync\n", ctx)[-1:]
+    assert text_of(finding) == "fastcrm_sync"
+    assert finding.effective_severity == Severity.ERROR
+    assert "hint" not in finding.message
+
+
+def test_the_workspaces_own_package_is_not_a_missing_dependency(tmp_path: Path) -> None:
+    ctx = context(tmp_path, declared=("httpx", "ourproj"))  # a uv.lock lists the project itself
+    ctx.inventory.own_names.add("ourproj")
+    (finding,) = check("import ourproj\nimport fastcrm_sync\n", ctx)
+    assert finding.code == "unknown-package"
+    assert finding.effective_severity == Severity.ERROR
+
+
+def text_of(finding: Finding) -> str:
+    return finding.message.split("`")[1]
+
+
+# -- submodules versus attributes, on the packages installed here ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def here(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A workspace using this interpreter's own environment (httpx, sqlglot, jedi are installed)."""
+    root = tmp_path_factory.mktemp("here")
+    (root / "requirements.txt").write_text("httpx\nsqlglot\njedi\n", encoding="utf-8")
+    return Project.load(load_config_or_default(root))
+
+
+def load_config_or_default(root: Path) -> Config:
+    return Config(root=root, packages=PackageSettings(inventory=("requirements.txt",)))
+
+
+def test_a_submodule_is_found_even_when_the_package_binds_the_same_name(here: Project) -> None:
+    # sqlglot/__init__.py binds a function `diff`, which shadows the submodule as an attribute.
+    text = "from sqlglot.diff import Insert, Remove\nimport sqlglot.optimizer.qualify\nfrom httpx import _api\n"
+    assert api_findings_of(here, text) == []
+
+
+def test_a_submodule_the_installed_package_lacks_is_reported(here: Project) -> None:
+    text = "from httpx.routes import APIRoute\nimport sqlglot.dialects.postgress\n"
+    version = importlib.metadata.version("httpx")
+    assert api_findings_of(here, text) == [
+        ("unknown-attribute", "routes", f"httpx {version} has no submodule `routes`"),
+        (
+            "unknown-attribute",
+            "postgress",
+            f"`sqlglot.dialects` (sqlglot {importlib.metadata.version('sqlglot')}) has no submodule `postgress`;"
+            " did you mean `postgres`?",
+        ),
+    ]

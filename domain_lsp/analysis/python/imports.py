@@ -217,7 +217,14 @@ def package_findings(imports: list[ImportRef], context: PackageContext, path: st
     # A file importing a declared package that is not installed may import that package's own
     # dependencies too, which nothing here can list: its unknown modules are only hints.
     uninstalled = sorted(
-        {ref.top for ref in imports if context.names.declared_by(ref.top) and not context.names.installed(ref.top)}
+        {
+            ref.top
+            for ref in imports
+            if context.names.declared_by(ref.top)
+            and not context.names.installed(ref.top)
+            and ref.top not in context.environment.stdlib
+            and not _own_project(ref.top, context, path)
+        }
     )
     for ref in imports:
         finding = _judge(ref, context, path)
@@ -228,6 +235,13 @@ def package_findings(imports: list[ImportRef], context: PackageContext, path: st
             finding = _soften(finding, note)
         findings.append(finding)
     return findings
+
+
+def _own_project(top: str, context: PackageContext, path: str) -> bool:
+    """The workspace's own package (a uv/poetry member a lock lists but that is not installed):
+    a workspace module, not a missing dependency."""
+    own = context.inventory.own_names
+    return context.is_workspace_module(top, path) or any(normalize(d) in own for d in context.names.declared_by(top))
 
 
 def _soften(finding: Finding, note: str) -> Finding:
@@ -263,6 +277,17 @@ def _judge(ref: ImportRef, context: PackageContext, path: str) -> Finding | None
         return None
     inventory = context.inventory
     names = context.names
+    named = names.distribution_named(top)
+    if named is not None and not names.installed(top):
+        provider, modules = named
+        real = " and ".join(f"`{m}`" for m in modules)
+        message = f"`{top}` is a distribution; its module{'s are' if len(modules) > 1 else ' is'} {real}"
+        fixes = (Fix(f"Use `{modules[0]}`", ref.start, ref.end, modules[0]),) if len(modules) == 1 else ()
+        if normalize(provider) != normalize(top):
+            message += f" ({provider})"
+        return _guarded(
+            Finding("unknown-package", message, ref.start, ref.end, fixes=fixes, data={"confirmed": "metadata"}), ref
+        )
     installed_by = names.installed_by(top)
     if any(inventory.declares(d) or d.lower() in inventory.own_names for d in installed_by):
         return None
