@@ -35,9 +35,9 @@ bench: $(STAMP)
 	$(PY) -m pip install -q 'sqlfluff>=3,<5'
 	$(PY) -m bench.run
 
-# The protocol fuzzer at length (a bounded run is part of `make test`).
+# The protocol fuzzer and the deep-SQL fuzz (100,000 levels, every dialect) at length; bounded runs are in `make test`.
 fuzz: $(STAMP)
-	DOMAIN_LSP_FUZZ_EXAMPLES=$${DOMAIN_LSP_FUZZ_EXAMPLES:-2000} $(PY) -m pytest -q -s -p no:cacheprovider tests/fuzz
+	DOMAIN_LSP_FUZZ_DEEP=1 DOMAIN_LSP_FUZZ_EXAMPLES=$${DOMAIN_LSP_FUZZ_EXAMPLES:-2000} $(PY) -m pytest -q -s -p no:cacheprovider tests/fuzz
 
 # Debian packages and code-server for the real-editor tests (CI runs this; needs root).
 system-deps:

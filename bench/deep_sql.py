@@ -127,7 +127,9 @@ def kb_for(form: Form, size: int) -> int:
 
 
 def _analyse(form: Form, depth: int, dialect: str) -> dict[str, Any]:
+    from domain_lsp.analysis.sql.complete import complete_sql
     from domain_lsp.analysis.sql.document import analyze_sql
+    from domain_lsp.analysis.sql.symbols import symbol_at
     from domain_lsp.catalog.model import Catalog
     from domain_lsp.catalog.sources.ddl import load_ddl
     from domain_lsp.config import SqlSettings
@@ -151,13 +153,28 @@ def _analyse(form: Form, depth: int, dialect: str) -> dict[str, Any]:
     analyze_sql("SELECT a FROM t;", catalog, SqlSettings(dialect=dialect))
     text = f"{deep};\n{NEXT};\n"
     started = time.perf_counter()
-    analysis = analyze_sql(text, catalog, SqlSettings(dialect=dialect))
+    settings = SqlSettings(dialect=dialect)
+    analysis = analyze_sql(text, catalog, settings)
     seconds = time.perf_counter() - started
     findings = [
         {"code": f.code, "at": f.start, "end": f.end, "text": text[f.start : min(f.end, f.start + 40)]}
         for f in analysis.findings
     ]
-    return {"bytes": len(deep), "seconds": seconds, "first": 0, "next": len(deep) + 2, "findings": findings}
+    # Hover and completion in the middle of the deep statement, as an editor would ask.
+    started = time.perf_counter()
+    middle = len(deep) // 2
+    symbol_at(analysis, middle, settings)
+    completions = len(complete_sql(text, middle, catalog, settings))
+    editing = time.perf_counter() - started
+    return {
+        "bytes": len(deep),
+        "seconds": seconds,
+        "editor_seconds": editing,
+        "completions": completions,
+        "first": 0,
+        "next": len(deep) + 2,
+        "findings": findings,
+    }
 
 
 def _probe(name: str, dialect: str, depths: list[int]) -> None:
@@ -205,7 +222,7 @@ def probe(name: str, dialect: str, depths: list[int], timeout: float) -> list[di
 
 
 def outcome_of(result: dict[str, Any]) -> str:
-    if "error" in result:
+    if "error" in result or "findings" not in result:
         return "exception"
     limits = [f for f in result["findings"] if f["code"] == "analysis-limit"]
     sources = [f for f in result["findings"] if f["code"] == "source-error" and "too complex" in f["message"]]

@@ -95,4 +95,10 @@ def render(results: dict[str, Any]) -> str:
             if ours_key in others:
                 lines.append(f"| domain-lsp check on the same files, 2 processes | {_rate(ours)} | |")
             lines.append(f"| {label} | {_rate(entry)} | {ratio} |")
+        slowest = (others.get("deep_sql") or {}).get("slowest")
+        if slowest:
+            where = f"{slowest['form']}, {slowest['dialect'] or 'generic'}, {slowest['outcome']}"
+            lines.append(
+                f"| slowest statement class of the deep-SQL fuzz (30 KB each) | {slowest['ms_per_kb']:.0f} ms/KB ({where}) | |"
+            )
     return "\n".join(lines)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import corpus, throughput
+from bench import corpus, deep_sql, throughput
 from bench.lsp_bench import Inputs, measure
 from bench.report import render
 
@@ -114,6 +114,7 @@ def main() -> None:
             )
             ddl = corpus.write_ddl(WORK / "schema.sql", plan["check_catalog_tables"])
             others["postgrestools"] = throughput.postgrestools(pg_dir, ddl, WORK / "tools")
+            others["deep_sql"] = deep_sql.bench()
 
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     out = RESULTS

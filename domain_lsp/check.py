@@ -247,7 +247,7 @@ def run_check(
             checked.append(extra)
             continue
         # A schema file that is also checked already shows its syntax and encoding problems.
-        taken = {f.start for f in match.findings if f.code in ("syntax-error", "file-error")}
+        taken = {f.start for f in match.findings if f.code in ("syntax-error", "file-error", "analysis-limit")}
         match.findings.extend(f for f in extra.findings if f.start not in taken and f not in match.findings)
     for item in checked:
         item.findings.sort(key=lambda f: (f.start, f.end, f.code))

@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.generator import Generator
 
 from domain_lsp.analysis.sql.dialects import get_dialect
+from domain_lsp.analysis.sql.parse import parse_tokens
 from domain_lsp.analysis.sql.resolve import Context, query_outputs, span
 from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
 from domain_lsp.text import LineIndex
@@ -91,7 +92,9 @@ class DdlApplier:
             return None
         padded = " " * (at - len("CREATE")) + "CREATE" + rest[: match.start() + 1]
         try:
-            parsed = sqlglot.parse_one(padded, dialect=get_dialect(self.ctx.dialect))
+            tokens = get_dialect(self.ctx.dialect).tokenize(padded)
+            # The analysis's own parse: the same depth limits as the statement it is part of.
+            parsed, _ = parse_tokens(tokens, padded, self.ctx.dialect) if tokens else (None, None)
         except sqlglot.errors.SqlglotError:
             return None
         return parsed if isinstance(parsed, exp.Create) else None

@@ -92,6 +92,11 @@ but naming the column they select (sqlglot's `output_name`) and generating SQL r
 per level: 50,000 casts overflowed the C stack of the main thread (8 MB) and killed the
 process."""
 
+MAX_STATEMENT_TOKENS = 250_000
+"""Longest statement analysed, the memory bound: a tree and its scopes take about 600 bytes of
+memory per byte of SQL (a UNION of 100,000 branches, 2 MB, peaked at 1.3 GB, and DuckDB's
+parser added 800 MB more). 250,000 tokens is about 1 MB: 20,000 `AND` terms are 80,000."""
+
 PARSE_WORK_PER_TOKEN = 8
 PARSE_WORK_SLACK = 1_024
 """sqlglot reads a call named like a type (`date(`, `char(`, `ARRAY[`, `struct(`) first as a
@@ -109,7 +114,7 @@ _PREFIX_OPERATORS = frozenset({TokenType.NOT, TokenType.DASH, TokenType.PLUS, To
 _COUNTED = (*_OPENERS, *_PREFIX_OPERATORS, TokenType.LT)
 _NOT_IN_A_TYPE = frozenset(
     {TokenType.AND, TokenType.OR, TokenType.NUMBER, TokenType.STRING, TokenType.EQ, TokenType.NEQ}
-    | {TokenType.LT, TokenType.LTE, TokenType.GTE}
+    | {TokenType.LTE, TokenType.GTE}
 )
 """Tokens never inside `ARRAY<...>`: a `<` open when one comes was a comparison, not a type's."""
 _FROM = frozenset({TokenType.FROM, TokenType.JOIN})
@@ -127,6 +132,8 @@ class TokenMeasure:
     tokens: int
 
     def problem(self) -> str | None:
+        if self.tokens > MAX_STATEMENT_TOKENS:
+            return f"{self.tokens:,} tokens in one statement (limit {MAX_STATEMENT_TOKENS:,})"
         if self.depth > MAX_NESTING:
             return f"nested {self.depth:,} deep (limit {MAX_NESTING:,})"
         if self.work > PARSE_WORK_PER_TOKEN * self.tokens + PARSE_WORK_SLACK:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql.native import Outcome, Rejection, native_dialects, native_parse
-from domain_lsp.analysis.sql.parse import Statement
+from domain_lsp.analysis.sql.parse import MAX_STATEMENT_TOKENS, Statement
 from domain_lsp.findings import Finding
 
 # How many statements a split may have cut one database statement into (a trigger's body).
@@ -60,7 +61,7 @@ def confirm_syntax(text: str, statements: Sequence[Statement], dialect: str) -> 
         return verdicts
     i = 0
     while i < len(statements):
-        if not _checkable(statements[i]):
+        if not _checkable(statements[i], dialect):
             i += 1
             continue
         outcome, source = _check(text, statements[i : i + 1], dialect)
@@ -79,16 +80,37 @@ def confirm_syntax(text: str, statements: Sequence[Statement], dialect: str) -> 
     return verdicts
 
 
-def _checkable(statement: Statement) -> bool:
+def _checkable(statement: Statement, dialect: str) -> bool:
     # A statement the tokenizer cut short (unterminated string) keeps the tokenizer's error.
-    return bool(statement.tokens) and statement.end == statement.tokens[-1].end + 1
+    if not statement.tokens or statement.end != statement.tokens[-1].end + 1:
+        return False
+    if len(statement.tokens) > MAX_STATEMENT_TOKENS:
+        return False  # past the memory bound: not analysed, and not handed to the database's parser
+    return dialect != "sqlite" or _sqlite_can_compile(statement.tokens)
+
+
+_SQLITE_MAX_CHAIN = 500
+"""SQLite compiles a statement to judge it, and compiles each CTE a CTE reads, and each COLLATE
+of a chain, by recursion in C: 10,000 chained CTEs overflowed a thread of 2 MB of stack, and
+100,000 COLLATEs did, killing the process (1,000 and 10,000 did not). A statement with more of
+either than this is not handed to SQLite; sqlglot's parse stands alone."""
+
+
+def _sqlite_can_compile(tokens: list[Token]) -> bool:
+    types = [token.token_type for token in tokens]
+    if types.count(TokenType.COLLATE) > _SQLITE_MAX_CHAIN:
+        return False
+    if types.count(TokenType.ALIAS) <= _SQLITE_MAX_CHAIN:  # list.count runs in C: the pairs only when needed
+        return True
+    ctes = sum(1 for a, b in pairwise(types) if a == TokenType.ALIAS and b == TokenType.L_PAREN)
+    return ctes <= _SQLITE_MAX_CHAIN
 
 
 def _merge(text: str, statements: Sequence[Statement], first: int, dialect: str) -> int:
     """End (exclusive) of the run of statements from `first` that the database accepts as a
     whole, when the first one alone ran out of input; `first` when there is none."""
     last = first + 1
-    while last < len(statements) and last - first < _MAX_MERGED and _checkable(statements[last]):
+    while last < len(statements) and last - first < _MAX_MERGED and _checkable(statements[last], dialect):
         outcome, _ = _check(text, statements[first : last + 1], dialect)
         if outcome is True:
             return last + 1

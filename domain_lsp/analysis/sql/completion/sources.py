@@ -21,7 +21,7 @@ from sqlglot.tokens import Token, TokenType
 from domain_lsp.analysis.sql.completion.cursor import LITERALS, Cursor, is_word, keyword, name_of
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
 from domain_lsp.analysis.sql.dialects import get_dialect
-from domain_lsp.analysis.sql.parse import parse_tokens
+from domain_lsp.analysis.sql.parse import MAX_NESTING, parse_tokens
 from domain_lsp.analysis.sql.resolve import alias_columns, query_outputs, scope_outputs
 from domain_lsp.catalog.model import Column, Table, key
 
@@ -295,19 +295,25 @@ class _Level:
     group: list[int]
     match: dict[int, int]
     """Opening paren index -> closing paren index."""
+    inner: dict[int, int]
+    """Opening paren index -> how deep the parentheses inside it nest."""
 
     @classmethod
     def of(cls, tokens: list[Token]) -> _Level:
         group: list[int] = []
         match: dict[int, int] = {}
+        inner: dict[int, int] = {}
         stack: list[int] = []
         for i, token in enumerate(tokens):
             group.append(stack[-1] if stack else -1)
             if token.token_type == TokenType.L_PAREN:
                 stack.append(i)
             elif token.token_type == TokenType.R_PAREN and stack:
-                match[stack.pop()] = i
-        return cls(tokens, group, match)
+                opening = stack.pop()
+                match[opening] = i
+                if stack:
+                    inner[stack[-1]] = max(inner.get(stack[-1], 0), inner.get(opening, 0) + 1)
+        return cls(tokens, group, match, inner)
 
     def chain(self, position: int) -> list[int]:
         """Paren groups enclosing `position`, innermost first, ending with -1."""
@@ -332,15 +338,27 @@ class _Level:
         return self.tokens[i].token_type if i < len(self.tokens) else None
 
 
+MAX_SCANNED_LEVELS = 16
+"""Enclosing queries whose FROM items a completion on unparsable text offers, innermost first
+(and the statement's own): each may parse a derived table, so 10,000 nested subqueries made one
+completion parse 10,000 ever shorter copies of the statement."""
+
+
 def _scan(text: str, tokens: list[Token], position: int, ctx: QuietContext) -> Sources:
     level = _Level.of(tokens)
     found = Sources()
     ctes = _scan_ctes(text, level, position, ctx)
     found.ctes = [Cte(name, columns) for name, columns, _ in ctes]
     outer = False
-    for group in level.chain(position):
+    # The groups that hold a SELECT of their own, found in one pass: asked per enclosing group,
+    # 2,000 nested calls around the cursor made a completion scan 12 million tokens.
+    selects = {level.group[i] for i in range(len(tokens)) if level.word(i) == "SELECT"}
+    chain = level.chain(position)
+    if len(chain) > MAX_SCANNED_LEVELS:  # each level may parse a derived table: keep it linear
+        chain = [*chain[:MAX_SCANNED_LEVELS], -1]
+    for group in chain:
         items = _from_items(text, level, group, ctx)
-        if not items and not any(level.group[i] == group and level.word(i) == "SELECT" for i in range(len(tokens))):
+        if not items and group not in selects:
             continue  # a function call's parentheses: the query is further out
         for name, parts, columns in items:
             found.sources.append(_scanned_source(name, parts, columns, found, ctx, outer))
@@ -377,7 +395,7 @@ def _from_items(
     end = level.end_of(group) if group >= 0 else len(tokens)
     while i < end:
         if level.group[i] != group:
-            i += 1
+            i = level.end_of(level.group[i]) + 1  # past a nested group at once: linear however deep
             continue
         word = level.word(i)
         starts = word in ("FROM", "JOIN", "UPDATE") or (word == "INTO" and insert)
@@ -407,7 +425,7 @@ def _item(
     columns: list[str] | None = None
     if level.kind(i) == TokenType.L_PAREN:
         close = level.end_of(i)
-        if close < len(tokens) and close > i + 1:
+        if close < len(tokens) and close > i + 1 and level.inner.get(i, 0) < MAX_NESTING:
             columns = _query_columns(text[tokens[i + 1].start : tokens[close - 1].end + 1], ctx)
         i = close + 1
         name = ""
