@@ -32,6 +32,8 @@ _IMPORT_HOOKS = re.compile(r"sys\.modules|__path__|meta_path|path_hooks|extend_p
 """What may make `import pkg.sub` find a module that is not a file of the package."""
 _COMPILED_SUFFIXES = (".so", ".pyd")
 TRY_NODES: tuple[Any, ...] = tuple(getattr(ast, name) for name in ("Try", "TryStar") if hasattr(ast, name))
+RUNTIME_ALIASES = {"os.path": ("posixpath", "ntpath")}
+"""Standard modules that are another module at run time (os.py puts it in sys.modules)."""
 MAX_DEPTH = 12
 """Star imports and re-exports followed this deep; deeper is treated as open (a cycle or a maze)."""
 
@@ -333,6 +335,8 @@ class ModuleReader:
 
     def _read(self, name: str) -> ModuleModel | None:
         files, folders, compiled = self._candidates(name)
+        for alias in RUNTIME_ALIASES.get(name, ()):  # `os.path` is posixpath or ntpath at run time
+            files.extend(f for f in self._candidates(alias)[0] if f.suffix == ".py")
         if not files:
             if folders:  # a namespace package: its names are its submodules
                 return ModuleModel(name, [], False, folders, open_reason="a namespace package")

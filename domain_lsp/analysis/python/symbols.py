@@ -19,7 +19,7 @@ TRANSPARENT = frozenset(
     {
         "overload", "staticmethod", "classmethod", "abstractmethod", "final", "override", "lru_cache", "cache",
         "deprecated", "contextmanager", "asynccontextmanager", "no_type_check", "total_ordering",
-        "runtime_checkable", "type_check_only", "unique", "dataclass_transform", "coroutine",
+        "runtime_checkable", "type_check_only", "unique", "dataclass_transform", "coroutine", "disjoint_base",
     }
 )  # fmt: skip
 PROPERTIES = frozenset({"property", "cached_property", "abstractproperty", "setter", "getter", "deleter"})
@@ -211,7 +211,7 @@ class Symbols:
         order = self.bases(cls)
         if order is None:
             return False
-        for current in order:
+        for current in order[:1]:  # a concrete subclass of an ABC is concrete
             node = current.node
             assert isinstance(node, ast.ClassDef)
             if _special(node, first=True) or any(decorator_name(b) in ("ABC", "Protocol") for b in node.bases):
@@ -402,8 +402,10 @@ class Symbols:
             if decorator_name(annotation) == "Self" or self._is_self_typevar(node, annotation):
                 result = receiver
             else:
+                if isinstance(annotation, ast.Subscript):
+                    annotation = annotation.value  # `CompletedProcess[str]`: the class; `Optional[X]` is no class
                 if not isinstance(annotation, ast.Name | ast.Attribute):
-                    return None  # unions, Optional[...], generics: not one certain class
+                    return None  # unions, literals: not one certain class
                 looked = self.expression(annotation, definition.module)
                 if looked.kind != "defs" or len(looked.defs) != 1 or not looked.defs[0].is_class:
                     return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from domain_lsp.analysis.python.symbols import Def, Symbols
+from domain_lsp.analysis.python.symbols import Def, Symbols, decorator_name
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,13 @@ class Value:
     @property
     def cls(self) -> Def | None:
         return self.defs[0] if self.kind == "instance" and self.defs else None
+
+
+def _method_kind(definition: Def) -> str:
+    if definition.is_class:
+        return "class"
+    names = {decorator_name(d) for d in definition.node.decorator_list}
+    return "classmethod" if "classmethod" in names else "staticmethod" if "staticmethod" in names else "method"
 
 
 def bound_names(tree: ast.Module) -> dict[str, int]:
@@ -124,6 +131,15 @@ class FileValues:
                 return Value("module", found.module)
             if found.kind == "defs":
                 return Value("defs", owner.module, attr, found.defs)
+            return None
+        if owner.kind == "defs" and len(owner.defs) == 1 and owner.defs[0].is_class:
+            # `Path.cwd()`, `datetime.now()`: class and static methods called on the class
+            found = self.symbols.member(owner.defs[0], attr)
+            kinds = {_method_kind(d) for d in found.defs} if found.kind == "defs" else set()
+            if kinds == {"classmethod"}:
+                return Value("method", owner.module, f"{owner.name}.{attr}", found.defs, receiver=owner.defs[0])
+            if kinds == {"staticmethod"}:
+                return Value("defs", owner.module, f"{owner.name}.{attr}", found.defs)
             return None
         cls = owner.cls
         if cls is not None:
