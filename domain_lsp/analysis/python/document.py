@@ -75,6 +75,11 @@ def python_findings(
             tree = ast.parse(text, path or "<unknown>")
     except (SyntaxError, ValueError):
         return []
+    except (RecursionError, MemoryError) as exc:  # an expression nested past what CPython's parser takes
+        message = (
+            f"too deeply nested for Python's parser ({type(exc).__name__}); its imports and API calls were not checked"
+        )
+        return [Finding("analysis-limit", message, 0, 0)]
     imports = collect_imports(tree, text, lines)
     findings = package_findings(imports, packages, path)
     if apis is not None:
