@@ -42,6 +42,12 @@ def read_text(path: Path, boundary: Boundary | None = None) -> tuple[str, list[F
         raw = read_file(path, MAX_FILE_BYTES, boundary)
     except OSError as exc:
         return "", [Finding("file-error", f"{exc}, not checked", 0, 0)]
+    return decode_text(raw)
+
+
+def decode_text(raw: bytes) -> tuple[str, list[Finding]]:
+    """A file's bytes as text: binary is not checked, invalid UTF-8 is checked with replacement
+    characters (and said once, at the first bad byte), a byte-order mark is dropped."""
     if b"\0" in raw[:BINARY_PROBE]:
         return "", [Finding("file-error", "binary file (NUL bytes), not checked", 0, 0)]
     raw = raw.removeprefix(b"\xef\xbb\xbf")
@@ -50,14 +56,8 @@ def read_text(path: Path, boundary: Boundary | None = None) -> tuple[str, list[F
     except UnicodeDecodeError as exc:
         text = raw.decode("utf-8", errors="replace")
         offset = len(raw[: exc.start].decode("utf-8", errors="replace"))
-        return text, [
-            Finding(
-                "file-error",
-                f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); checked with replacement characters",
-                offset,
-                offset + 1,
-            )
-        ]
+        message = f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); checked with replacement characters"
+        return text, [Finding("file-error", message, offset, offset + 1)]
 
 
 class Checker:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from domain_lsp.check import BINARY_PROBE, MAX_FILE_BYTES, Checker
+from domain_lsp.check import MAX_FILE_BYTES, Checker, decode_text
 from domain_lsp.config import vcs_root
 from domain_lsp.findings import Finding
 from domain_lsp.report.model import CheckedFile, CheckRun
@@ -27,16 +27,7 @@ def decode(raw: bytes) -> tuple[str, list[Finding]]:
     invalid UTF-8, which is then checked with replacement characters)."""
     if len(raw) > MAX_FILE_BYTES:
         return "", [Finding("file-error", f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, not checked", 0, 0)]
-    if b"\0" in raw[:BINARY_PROBE]:
-        return "", [Finding("file-error", "binary file (NUL bytes), not checked", 0, 0)]
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
-    try:
-        return raw.decode("utf-8"), []
-    except UnicodeDecodeError as exc:
-        text = raw.decode("utf-8", errors="replace")
-        offset = len(raw[: exc.start].decode("utf-8", errors="replace"))
-        message = f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); checked with replacement characters"
-        return text, [Finding("file-error", message, offset, offset + 1)]
+    return decode_text(raw)
 
 
 def read_stdin(stream: BinaryIO | None = None) -> bytes:
