@@ -340,6 +340,8 @@ class Symbols:
                         return None
                     fields |= field_names
                     generated = True
+                    if kind == "namedtuple":
+                        return frozenset(fields)  # its generated `__new__` takes exactly the fields
             if new is None:
                 defined = tuple(Def(i, current.module, current.stub) for i in own if i.name == "__new__")
                 if defined:
