@@ -87,14 +87,19 @@ def guess_modules(distribution: str) -> set[str]:
             guesses.add(base[: -len(suffix)])
     if "_" in base:
         guesses.add(base.split("_")[0])  # namespace-ish distributions: `zope-interface` -> zope
-    guesses.update(m.lower() for m, dists in KNOWN_MISMATCHES.items() if key in {normalize(d) for d in dists})
+    guesses.update(m.lower() for m in known_modules(distribution))
     return guesses
+
+
+_KNOWN_BY_DISTRIBUTION: dict[str, list[str]] = {}
+for _module, _dists in KNOWN_MISMATCHES.items():  # once: a lock of 5,000 packages asks 5,000 times
+    for _dist in dict.fromkeys(normalize(d) for d in _dists):
+        _KNOWN_BY_DISTRIBUTION.setdefault(_dist, []).append(_module)
 
 
 def known_modules(distribution: str) -> list[str]:
     """The modules the table of well-known mismatches says a distribution provides."""
-    key = normalize(distribution)
-    return [m for m, dists in KNOWN_MISMATCHES.items() if key in {normalize(d) for d in dists}]
+    return list(_KNOWN_BY_DISTRIBUTION.get(normalize(distribution), ()))
 
 
 class ModuleNames:
@@ -145,9 +150,7 @@ class ModuleNames:
     def declared_by_distribution(self, distribution: str) -> list[str]:
         """The module names an uninstalled declared distribution most likely provides (for
         completion): the well-known one when the names differ, else its own name."""
-        key = normalize(distribution)
-        known = [m for m, dists in KNOWN_MISMATCHES.items() if key in {normalize(d) for d in dists}]
-        return known or [key.replace("-", "_")]
+        return known_modules(distribution) or [normalize(distribution).replace("-", "_")]
 
     def declared_by(self, module: str) -> list[str]:
         """Declared-but-maybe-uninstalled distributions that could provide `module`."""
