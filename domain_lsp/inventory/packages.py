@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,9 +59,12 @@ class PackageContext:
     def load(cls, config: Config) -> PackageContext:
         """Untrusted (`config.trusted` False), only an interpreter the user chose is run (see
         find_interpreter), and the package index is asked only when the user allowed its host."""
-        inventory = load_inventory(config)
         interpreter, _ = find_interpreter(config.root, config.python.environment, config.trusted)
-        environment = probe(interpreter)
+        # The probe waits for a subprocess; a monorepo's lock takes about as long to read.
+        with ThreadPoolExecutor(1, thread_name_prefix="domain-lsp-probe") as pool:
+            probed = pool.submit(probe, interpreter)
+            inventory = load_inventory(config)
+            environment = probed.result()
         settings = config.packages
         grounded = bool(inventory.declared) or settings.inventory is not None or config.python.environment is not None
         if environment.error:

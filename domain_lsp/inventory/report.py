@@ -8,7 +8,7 @@ from pathlib import Path
 
 from domain_lsp.findings import Finding
 from domain_lsp.inventory.model import Inventory
-from domain_lsp.inventory.pyproject import MAX_INVENTORY_BYTES
+from domain_lsp.inventory.pyproject import MAX_LOCK_BYTES
 from domain_lsp.paths import read_file
 from domain_lsp.text import LineIndex
 
@@ -17,18 +17,19 @@ _WORD = re.compile(r"\S+")
 
 def inventory_findings(inventory: Inventory) -> dict[Path, list[Finding]]:
     by_file: dict[Path, list[Finding]] = {}
-    texts: dict[Path, str] = {}
+    indexes: dict[Path, LineIndex] = {}
     for problem in inventory.problems:
         start = end = 0
         if problem.line:  # only a file that was read has lines; one refused is never read here
-            if problem.path not in texts:
+            lines = indexes.get(problem.path)
+            if lines is None:  # read and indexed once per file, however many problems it has
                 try:
-                    raw = read_file(problem.path, MAX_INVENTORY_BYTES)
-                    texts[problem.path] = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+                    raw = read_file(problem.path, MAX_LOCK_BYTES)
+                    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
                 except OSError:
-                    texts[problem.path] = ""
-            text = texts[problem.path]
-            lines = LineIndex(text)
+                    text = ""
+                lines = indexes[problem.path] = LineIndex(text)
+            text = lines.text
             start = min(lines.line_start(problem.line - 1) + problem.column, len(text))
             word = _WORD.match(text, start)
             end = word.end() if word else start

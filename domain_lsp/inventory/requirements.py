@@ -12,12 +12,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain_lsp.inventory.model import Inventory, InventoryProblem
+from domain_lsp.inventory.model import Inventory, InventoryProblem, requirement_name
 from domain_lsp.paths import OUTSIDE, Boundary
+from domain_lsp.text import LineIndex
 
-# A PEP 508 requirement's head: name, optional [extras], then what may follow a name.
-_REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(?P<rest>.*)$")
-_FOLLOWS_NAME = re.compile(r"^(?:$|[<>=!~;@(])")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S))(?P<path>\S+)")
 _EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s*=\s*|\s+)(?P<target>\S+)")
@@ -26,12 +24,13 @@ _COMMENT = re.compile(r"(^|\s)#.*$")
 _MAX_DEPTH = 10
 
 
-def logical_lines(text: str) -> list[tuple[int, str]]:
-    """(1-based first line, text) with comments dropped and `\\` continuations joined."""
+def logical_lines(lines: LineIndex) -> list[tuple[int, str]]:
+    """(1-based first line, text) with comments dropped and `\\` continuations joined; lines end
+    where an editor's do (LineIndex), so the numbers are those findings are shown at."""
     result: list[tuple[int, str]] = []
     pending, first = "", 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = _COMMENT.sub("", raw)
+    for number in range(1, lines.line_count + 1):
+        line = _COMMENT.sub("", lines.line_text(number - 1))
         if not pending:
             first = number
         if line.rstrip().endswith("\\"):
@@ -79,13 +78,14 @@ def read_requirements(
 
     def problem(message: str, number: int = 0, token: str = "") -> None:
         if via is None:
-            column = _column(text, number, token) if number and token else 0
+            column = _column(lines, number, token) if number and token else 0
             inventory.problems.append(InventoryProblem(path, message, number, column))
         else:  # inside an included file: said on the including line, never quoting the file
             where = f"line {number} of included file `{via.chain}`" if number else f"included file `{via.chain}`"
             inventory.problems.append(InventoryProblem(via.path, f"{where}: {message}", via.line, via.column))
 
     text = ""
+    lines = LineIndex(text)
     into = inventory if via is None else Inventory()  # an included file's own problems go to its -r line
     read = read_inventory_text(path, into, boundary)
     for failed in into.problems if into is not inventory else ():
@@ -93,7 +93,8 @@ def read_requirements(
     if read is None:
         return
     text = read
-    for number, line in logical_lines(text):
+    lines = LineIndex(text)  # once: a problem's column is found on its line, not by splitting the file again
+    for number, line in logical_lines(lines):
         include = _INCLUDE.match(line)
         if include:
             written = include.group("path")
@@ -108,7 +109,7 @@ def read_requirements(
             if target.resolve() not in inventory.files:
                 inventory.files.append(target.resolve())
             if via is None:
-                inner = _Include(path, number, _column(text, number, written), written)
+                inner = _Include(path, number, _column(lines, number, written), written)
             else:
                 inner = _Include(via.path, via.line, via.column, f"{via.chain} → {written}")
             read_requirements(target, inventory, boundary, seen, depth + 1, inner)
@@ -137,13 +138,13 @@ def read_requirements(
                 else:
                     problem(f"local project `{where}` is {OUTSIDE}; its name is not read", number, where)
             continue
-        match = _REQUIREMENT.match(line)
-        if match is None or not _FOLLOWS_NAME.match(match.group("rest").split(" --", 1)[0].strip()):
+        name = requirement_name(line.split(" --", 1)[0])  # without its options: --hash, --config-settings
+        if name is None:
             bad = line.split()[0]
             # The offending word at most: a line can be anything (`-r .env` makes a secret one).
             problem(f"not a requirement: `{bad}`" if via is None else "not a requirement", number, bad)
             continue
-        inventory.add(match.group("name"), path, number)
+        inventory.add(name, path, number)
 
 
 def _add_local_project(folder: Path, path: Path, number: int, inventory: Inventory, boundary: Boundary) -> None:
@@ -156,9 +157,7 @@ def _add_local_project(folder: Path, path: Path, number: int, inventory: Invento
         inventory.add(name, path, number)
 
 
-def _column(text: str, number: int, needle: str) -> int:
-    lines = text.splitlines()
-    if 0 < number <= len(lines):
-        found = lines[number - 1].find(needle)
-        return max(found, 0)
+def _column(lines: LineIndex, number: int, needle: str) -> int:
+    if 0 < number <= lines.line_count:
+        return max(lines.line_text(number - 1).find(needle), 0)
     return 0
