@@ -60,7 +60,7 @@ class Project:
 
     def api_checker(self) -> ApiChecker:
         if self._apis is None:
-            self._apis = ApiChecker(self.package_context())
+            self._apis = ApiChecker(self.package_context(), trusted=self.trusted)
         return self._apis
 
     def inventory_problems(self) -> dict[Path, list[Finding]]:

@@ -5,6 +5,7 @@ every claimed mistake is confirmed by the installed objects themselves."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from domain_lsp.analysis.python.apis import ApiChecker
+from domain_lsp.analysis.python.document import analyze_python
 from domain_lsp.config import load_config
 from domain_lsp.project import Project
 from tests.fixtures.python.packages import LAZYLIB, build_wheel_files, make_venv
@@ -151,3 +154,24 @@ def test_corpus_file(path: Path, corpus_project: tuple[Project, Path]) -> None:
     results = json.loads(confirmed.stdout)
     unconfirmed = [(line.number + 1, line.confirm, r) for line, r in zip(claims, results, strict=True) if r is not True]
     assert unconfirmed == [], "\n".join(map(str, unconfirmed))
+
+
+def test_untrusted_workspaces_keep_the_static_answers(
+    corpus_project: tuple[Project, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    project, _ = corpus_project
+    checker = ApiChecker(project.package_context(), trusted=False)
+    text = "import lazylib\nlazylib.conect('x')\nlazylib.other_missing\nlazylib.connect('x', tmeout=1)\n"
+    with caplog.at_level(logging.INFO, logger="domain_lsp"):
+        analysis = analyze_python(
+            text,
+            project.catalog,
+            project.config.sql,
+            str(project.config.root / "job.py"),
+            packages=project.package_context(),
+            apis=checker,
+        )
+    found = [(f.code, text[f.start : f.end]) for f in analysis.findings if f.code in CODES]
+    assert found == [("unknown-argument", "tmeout")]  # read statically; the two names need the agent
+    said = [r.getMessage() for r in caplog.records if "untrusted workspace" in r.getMessage()]
+    assert len(said) == 1

@@ -24,6 +24,7 @@ from domain_lsp.analysis.python.symbols import Symbols
 from domain_lsp.analysis.python.values import FileValues, Value
 from domain_lsp.analysis.suggest import closest
 from domain_lsp.findings import Finding, Fix
+from domain_lsp.inventory.introspect import has_names
 from domain_lsp.inventory.model import normalize
 from domain_lsp.inventory.packages import PackageContext
 from domain_lsp.text import LineIndex
@@ -38,6 +39,8 @@ class ApiChecker:
     """Per project: the environment's modules as read, and jedi for completion."""
 
     context: PackageContext
+    trusted: bool = False
+    """Whether the introspection agent may import installed packages (the user trusts the workspace)."""
     _jedi: Any = None
     _jedi_pid: int = 0
     _symbols: Symbols | None = None
@@ -172,6 +175,8 @@ class _Check:
         self.findings: list[Finding] = []
         self._guarded: list[tuple[int, int]] | None = None
         self.assigned = _assigned_attributes(tree)
+        self.undecided: list[tuple[ModuleModel, str, int]] = []
+        """Names of installed modules that create names at run time: only importing them decides."""
 
     def offset(self, line: int, column: int) -> int:
         return self.lines.offset(line - 1, column, "utf-8")
@@ -190,7 +195,24 @@ class _Check:
                 self._import(ref, imported)
         if imported:
             self._uses(FileValues(self.tree, self.symbols, imported))
+        if self.undecided:
+            self._ask_installed()
         return self.findings
+
+    def _ask_installed(self) -> None:
+        if not self.checker.trusted:
+            self.checker._note_once(
+                "untrusted",
+                "untrusted workspace: names of installed modules that create names at run time (a module "
+                "`__getattr__`, lazy loaders) are decided only by importing them, which trust allows",
+            )
+            return
+        questions = sorted({(model.name, name) for model, name, _ in self.undecided})
+        versions = " ".join(sorted({self.checker.label(model.name) for model, _, _ in self.undecided}))
+        answers = has_names(self.checker.context.interpreter, versions, questions)
+        for model, name, start in self.undecided:
+            if answers.get((model.name, name)) is False:
+                self._missing(model, name, start)
 
     # -- imports -------------------------------------------------------------------------
     def _missing_submodule(self, ref: ImportRef) -> bool:
@@ -255,8 +277,11 @@ class _Check:
             if name.name == "*":
                 continue
             if not model.has(name.name):
-                if model.closed and not self.guarded(self.lines.line_col(name.start)[0] + 1):
-                    self._missing(model, name.name, name.start)
+                if not self.guarded(self.lines.line_col(name.start)[0] + 1):
+                    if model.closed:
+                        self._missing(model, name.name, name.start)
+                    elif not self.symbols.reader.is_stdlib(model.name):
+                        self.undecided.append((model, name.name, name.start))
                 continue
             found = self.symbols.lookup_in(model, name.name)
             local = name.alias or name.name
@@ -284,10 +309,12 @@ class _Check:
         if owner.kind == "module":
             model = self.checker.module(owner.module)
             patched = isinstance(node.value, ast.Name) and attr in self.assigned.get(node.value.id, ())
-            if model is None or not model.closed or model.has(attr) or patched:
+            if model is None or model.has(attr) or patched or self.guarded(node.lineno):
                 return
-            if not self.guarded(node.lineno):
+            if model.closed:
                 self._missing(model, attr, start)
+            elif not self.symbols.reader.is_stdlib(model.name):
+                self.undecided.append((model, attr, start))
             return
         cls = owner.cls
         if cls is None:
