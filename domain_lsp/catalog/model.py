@@ -35,6 +35,18 @@ class Column:
     """Labels later rules use, e.g. "pii"; from dbt tags/meta, comments or the mapping file."""
     deprecated: str | None = None
     """Why, or what replaces it ("use customer_id"); "" when deprecated without a note."""
+    not_null: bool = False
+    """Declared NOT NULL (a primary key column is); False when unknown."""
+
+
+class ForeignKey(NamedTuple):
+    """A declared foreign key: `columns` of the owning table reference `target_columns` of
+    `target`, the referenced table's name as written (possibly qualified, "core.customer").
+    Empty `target_columns` means the target's primary key, as SQL's `REFERENCES t` does."""
+
+    columns: tuple[str, ...]
+    target: str
+    target_columns: tuple[str, ...] = ()
 
 
 ColumnUnpacker = Callable[[Any], dict[str, Column]]
@@ -52,11 +64,15 @@ class Table:
         "database",
         "deprecated",
         "description",
+        "foreign_keys",
         "kind",
         "location",
         "name",
+        "primary_key",
+        "required_filters",
         "schema",
         "tags",
+        "unique_keys",
     )
 
     def __init__(
@@ -71,6 +87,10 @@ class Table:
         tags: tuple[str, ...] = (),
         deprecated: str | None = None,
         columns_known: bool = True,
+        primary_key: tuple[str, ...] = (),
+        unique_keys: tuple[tuple[str, ...], ...] = (),
+        foreign_keys: tuple[ForeignKey, ...] = (),
+        required_filters: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.schema = schema
@@ -86,6 +106,12 @@ class Table:
         # False when a source names the table but not its columns (an undocumented dbt model):
         # its columns are unknown, so none may be reported as missing.
         self.columns_known = columns_known
+        # Column names as declared, in definition order; () when none is declared.
+        self.primary_key = primary_key
+        self.unique_keys = unique_keys
+        self.foreign_keys = foreign_keys
+        # Columns a query must filter on (a partitioned table); any one of them satisfies.
+        self.required_filters = required_filters
 
     @property
     def columns(self) -> dict[str, Column]:
@@ -252,6 +278,38 @@ class Catalog:
     def schema_entries(self) -> list[tuple[str, str]]:
         """This catalog's own schemas as (schema name, case-folded database), for the cache."""
         return [(name, database) for (database, _), name in self._schemas.items()]
+
+    def resolve_reference(self, fk: ForeignKey, schema_hint: str = "") -> Table | None:
+        """The table a foreign key references: qualified as written, else in `schema_hint` (the
+        referencing table's schema), else the only table of that bare name; None when unknown
+        or ambiguous, so no rule guesses."""
+        parts = fk.target.split(".")
+        name = parts[-1]
+        if len(parts) >= 3:
+            return self.get(name, parts[-2], parts[-3])
+        if len(parts) == 2:
+            found = self.get(name, parts[0])
+            if found is not None:
+                return found
+            candidates = [t for t in self.tables_named(name) if key(t.schema) == key(parts[0])]
+            return candidates[0] if len(candidates) == 1 else None
+        candidates = self.tables_named(name)
+        if schema_hint:
+            in_schema = [t for t in candidates if key(t.schema) == key(schema_hint)]
+            if len(in_schema) == 1:
+                return in_schema[0]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def foreign_keys_between(self, a: Table, b: Table) -> list[tuple[Table, ForeignKey, Table]]:
+        """Declared foreign keys from a to b and from b to a, each as (referencing table, key,
+        referenced table); a table joined with itself lists its self-references once."""
+        found: list[tuple[Table, ForeignKey, Table]] = []
+        for source, other in ((a, b), (b, a)) if a is not b else ((a, a),):
+            for fk in source.foreign_keys:
+                target = self.resolve_reference(fk, source.schema)
+                if target is not None and target.key == other.key:
+                    found.append((source, fk, target))
+        return found
 
     def functions_named(self, name: str) -> list[Function]:
         own = self._functions.get(key(name), [])
