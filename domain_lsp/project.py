@@ -36,18 +36,31 @@ class Project:
     _apis: ApiChecker | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, config: Config, refresh: bool = False, allow_stale: bool = False, trusted: bool = False) -> Project:
+    def load(
+        cls,
+        config: Config,
+        refresh: bool = False,
+        allow_stale: bool = False,
+        trusted: bool = False,
+        previous: Project | None = None,
+    ) -> Project:
         """`refresh` re-reads every source; `allow_stale` takes the on-disk copy even when a live
         source is due (a starting server shows it at once and refreshes in the background);
         `trusted` is the user's decision (domain_lsp.trust): untrusted, nothing the workspace
-        chose is run and no host it names is contacted unless the user allowed it."""
+        chose is run and no host it names is contacted unless the user allowed it. A reload
+        passes the `previous` project: its packages (and their API models) are kept when
+        nothing they were made of changed (PackageContext.load)."""
         config = replace(config, trusted=trusted)
         # The package context mostly waits for the interpreter probe (a subprocess): read it
         # while the catalog loads, which takes as long again off a start.
         with ThreadPoolExecutor(1, thread_name_prefix="domain-lsp-packages") as pool:
-            packages = pool.submit(PackageContext.load, config)
+            kept = previous.packages if previous is not None else None
+            packages = pool.submit(PackageContext.load, config, kept)
             catalog = load_catalog(config, allow_stale=allow_stale, refresh=refresh)
-            return cls(config, catalog, packages.result())
+            project = cls(config, catalog, packages.result())
+        if previous is not None and project.packages is kept:
+            project._apis = previous._apis
+        return project
 
     @property
     def trusted(self) -> bool:

@@ -1,10 +1,15 @@
 """Find the inventory files (configured globs, else the usual names in the workspace) and read
 each with the parser its name calls for; a malformed file is a problem, never a crash.
+
+What was read is kept for the process, as the catalog is kept on disk: keyed by the files the
+globs list and the stamps of every file read, it is read again only when one of them changes
+(a language server reloading its catalog, a source retried, finds it as it was).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,11 +67,45 @@ def inventory_files(config: Config, boundary: Boundary | None = None, outside: l
     return files
 
 
+KEPT = 8
+"""Workspaces whose inventory the process keeps (a server with several configs)."""
+_kept: dict[tuple[object, ...], tuple[list[Path], list[str], Inventory]] = {}
+_kept_lock = threading.Lock()
+_reads = 0
+
+
+def inventory_reads() -> int:
+    """How many times this process read inventory files (not counting answers from what it kept):
+    what the server's `domainLsp/debugCounts` shows, for the test that counts reloads."""
+    return _reads
+
+
 def load_inventory(config: Config) -> Inventory:
-    inventory = Inventory()
+    """The inventory of `config`: the one kept when the globs list the same files and none of
+    the files it was read from changed, else read now. Each caller gets its own copy."""
+    global _reads
     boundary = Boundary.of_config(config)
     outside: list[str] = []
-    for path in inventory_files(config, boundary, outside):
+    files = inventory_files(config, boundary, outside)
+    key = (config.root, config.path, config.packages.inventory, boundary.roots)
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is not None and kept[0] == files and kept[1] == outside and not kept[2].changed():
+        return kept[2].copy()
+    inventory = _read(config, files, outside, boundary)
+    with _kept_lock:
+        _reads += 1
+        inventory.generation = _reads
+        _kept.pop(key, None)
+        _kept[key] = (files, outside, inventory)
+        while len(_kept) > KEPT:
+            del _kept[next(iter(_kept))]
+    return inventory.copy()
+
+
+def _read(config: Config, files: list[Path], outside: list[str], boundary: Boundary) -> Inventory:
+    inventory = Inventory()
+    for path in files:
         reader = reader_for(path)
         if reader is None:
             inventory.problems.append(
@@ -75,6 +114,7 @@ def load_inventory(config: Config) -> Inventory:
             continue
         if path not in inventory.files:
             inventory.files.append(path)
+        inventory.note(path)
         reader(path, inventory, boundary)
     for pattern in outside:  # said on the config, at the glob
         inventory.problems.append(_glob_problem(config, pattern))

@@ -44,6 +44,18 @@ def requirement_name(text: str) -> str | None:
         return None
 
 
+Stamp = tuple[int, int]
+"""A file's mtime in ns and size; (-1, -1) when it is not there."""
+
+
+def stamp(path: Path) -> Stamp:
+    try:
+        info = path.stat()
+    except (OSError, ValueError):
+        return (-1, -1)
+    return (info.st_mtime_ns, info.st_size)
+
+
 @dataclass(frozen=True, slots=True)
 class Declared:
     """One package an inventory file names."""
@@ -79,6 +91,32 @@ class Inventory:
     problems: list[InventoryProblem] = field(default_factory=list)
     own_names: set[str] = field(default_factory=set)
     """Normalized names of the workspace's own projects (pyproject `[project] name`)."""
+    inputs: dict[Path, Stamp] = field(default_factory=dict)
+    """Every file read (or looked for: an include not found), stamped before it was read."""
+    generation: int = 0
+    """Which read of the process this is (copies of one read share it)."""
+
+    def note(self, path: Path) -> None:
+        """Stamp `path` as an input, once, before it is read: a change while it is read is a
+        change the next look sees."""
+        if path not in self.inputs:
+            self.inputs[path] = stamp(path)
+
+    def changed(self) -> bool:
+        """Whether an input changed (or appeared, or went) since it was read: a stat each."""
+        return any(stamp(path) != before for path, before in self.inputs.items())
+
+    def copy(self) -> Inventory:
+        """An inventory to add to (the environment's problem is added to it) without touching
+        this one, which a cache keeps."""
+        return Inventory(
+            list(self.files),
+            dict(self.declared),
+            list(self.problems),
+            set(self.own_names),
+            dict(self.inputs),
+            self.generation,
+        )
 
     def add(self, name: str, path: Path, line: int) -> None:
         declared = Declared(name, path, line)

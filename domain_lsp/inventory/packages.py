@@ -52,19 +52,34 @@ class PackageContext:
     environment); without it only `denied-package` applies."""
     transitive: dict[str, str] = field(default_factory=dict)
     """Installed distributions that declared ones require (normalized name -> declared one)."""
+    config: Config | None = None
+    """What it was loaded for."""
     _folder_modules: dict[Path, tuple[float, frozenset[str]]] = field(default_factory=dict)
     _all_modules: tuple[float, frozenset[str]] | None = None
 
     @classmethod
-    def load(cls, config: Config) -> PackageContext:
+    def load(cls, config: Config, previous: PackageContext | None = None) -> PackageContext:
         """Untrusted (`config.trusted` False), only an interpreter the user chose is run (see
-        find_interpreter), and the package index is asked only when the user allowed its host."""
+        find_interpreter), and the package index is asked only when the user allowed its host.
+
+        `previous` is returned when nothing it was made of changed: the same config, the same
+        environment (as the probe keeps it, by its site folders' stamps) and the same inventory
+        (as load_inventory keeps it, by its files' stamps). A catalog reload then recomputes
+        nothing of the packages."""
         interpreter, _ = find_interpreter(config.root, config.python.environment, config.trusted)
         # The probe waits for a subprocess; a monorepo's lock takes about as long to read.
         with ThreadPoolExecutor(1, thread_name_prefix="domain-lsp-probe") as pool:
             probed = pool.submit(probe, interpreter)
             inventory = load_inventory(config)
             environment = probed.result()
+        if (
+            previous is not None
+            and previous.config == config
+            and previous.interpreter == interpreter
+            and previous.environment is environment
+            and previous.inventory.generation == inventory.generation
+        ):
+            return previous
         settings = config.packages
         grounded = bool(inventory.declared) or settings.inventory is not None or config.python.environment is not None
         if environment.error:
@@ -85,7 +100,12 @@ class PackageContext:
             index=_index(settings.index, config.trusted),
             grounded=grounded,
             transitive=environment.required_by([d.name for d in inventory.declared.values()]),
+            config=config,
         )
+
+    def inventory_changed(self) -> bool:
+        """Whether a file the inventory was read from changed since: a stat each, for a timer."""
+        return self.inventory.changed()
 
     # -- the workspace's own modules -----------------------------------------------------
     def modules_in(self, folder: Path) -> frozenset[str]:

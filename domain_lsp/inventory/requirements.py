@@ -75,6 +75,7 @@ def read_requirements(
     if resolved in seen or depth > _MAX_DEPTH:
         return
     seen.add(resolved)
+    inventory.note(path)
 
     def problem(message: str, number: int = 0, token: str = "") -> None:
         if via is None:
@@ -103,6 +104,7 @@ def read_requirements(
             if not boundary.contains(target):
                 problem(f"{what} is {OUTSIDE}; not read", number, written)
                 continue
+            inventory.note(target)  # found or not: its appearing is a change
             if not target.exists():
                 problem(f"{what} not found", number, written)
                 continue
@@ -152,6 +154,7 @@ def _add_local_project(folder: Path, path: Path, number: int, inventory: Invento
     it is inside the workspace)."""
     from domain_lsp.inventory.pyproject import project_name
 
+    inventory.note(folder / "pyproject.toml")
     name = project_name(folder / "pyproject.toml", boundary)
     if name:
         inventory.add(name, path, number)

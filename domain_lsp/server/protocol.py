@@ -377,7 +377,9 @@ class DomainProtocol(LanguageServerProtocol):
     def _debug_counts(self, params: Any) -> dict[str, int]:
         gc.collect()
         live = sum(1 for o in gc.get_objects() if isinstance(o, (asyncio.Future, concurrent.futures.Future)))
-        return {"requestFutures": len(self._request_futures), "futures": live}
+        state = getattr(self._server, "state", None)  # what the server did in the background
+        background = state.debug_counts() if state is not None else {}
+        return {"requestFutures": len(self._request_futures), "futures": live, **background}
 
 
 # -- stdio ------------------------------------------------------------------------------------------

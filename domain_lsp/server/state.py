@@ -10,6 +10,8 @@ import fnmatch
 import functools
 import gc
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +19,16 @@ from pathlib import Path
 from domain_lsp.analysis.python.document import PythonAnalysis
 from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.analysis.sql.document import SqlAnalysis
-from domain_lsp.catalog.load import catalog_is_stale, stale_sources
+from domain_lsp.catalog.load import SourceReport, catalog_is_stale, stale_sources
+from domain_lsp.catalog.load import files_changed as catalog_files_changed
 from domain_lsp.config import Config, ConfigError, find_config, load_config, load_named_config
 from domain_lsp.findings import RULES, Finding, Severity
+from domain_lsp.inventory.load import inventory_reads
+from domain_lsp.inventory.packages import PackageContext
 from domain_lsp.policy import DEFAULT as DEFAULT_POLICY
 from domain_lsp.policy import Policy
 from domain_lsp.project import Project
+from domain_lsp.server.retries import Backoff, healthy_live_due, read_alone, replace_reports
 from domain_lsp.text import LineIndex
 from domain_lsp.trust import workspace_trusted
 
@@ -102,6 +108,9 @@ class _Slot:
     awaited: bool = False
     """Requests wait for `loading` instead of using `current`: the user saved a source and
     expects the next answers to reflect it."""
+    retrying: asyncio.Future[list[SourceReport]] | None = None
+    """Failed live sources being read again on their own (server/retries.py)."""
+    backoff: Backoff = dataclasses.field(default_factory=Backoff)
 
     @property
     def reload_awaited(self) -> bool:
@@ -140,6 +149,8 @@ class ServerState:
         self.severity_overrides: dict[str, Severity] = {}
         self.ignored_codes: frozenset[str] = frozenset()
         self._index_recheck: asyncio.TimerHandle | None = None
+        self.counts: Counter[str] = Counter()
+        """What the server did in the background, for `domainLsp/debugCounts` (a testing aid)."""
 
     # -- projects -----------------------------------------------------------------------
     def _config(self, path: Path) -> tuple[Path, Config]:
@@ -183,20 +194,30 @@ class ServerState:
         # not cancel the load that every other request is waiting for.
         return await asyncio.shield(slot.loading)
 
-    def _start_load(self, slot: _Slot, refresh: bool = False, allow_stale: bool = False) -> None:
-        _, config = self._config(slot.path)
+    def _start_load(
+        self, slot: _Slot, refresh: bool = False, allow_stale: bool = False, packages_only: bool = False
+    ) -> None:
+        """Load the slot's project in the background. A reload keeps what did not change: the
+        packages, unless `refresh` (the reload command) or one of their files changed; with
+        `packages_only` (an inventory file changed) also the catalog."""
+        previous = None if refresh else slot.current
         done = self._on_load() if self._on_load is not None else None
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(
-            None,
-            functools.partial(
+        if packages_only and previous is not None:
+            self.counts["packageLoads"] += 1
+            work: Callable[[], Project] = functools.partial(_with_packages_reloaded, previous)
+        else:
+            self.counts["catalogLoads"] += 1
+            _, config = self._config(slot.path)
+            work = functools.partial(
                 Project.load,
                 config,
                 refresh=refresh,
                 allow_stale=allow_stale,
                 trusted=workspace_trusted(config.root, self.trusted),
-            ),
-        )
+                previous=previous,
+            )
+        future = loop.run_in_executor(None, work)
         slot.loading = future
 
         def loaded(result: asyncio.Future[Project]) -> None:
@@ -211,6 +232,12 @@ class ServerState:
                     done("catalog load failed; see the server log")
                 return
             project = result.result()
+            if project is slot.current:  # an inventory file saved as it was: nothing changed
+                if done is not None:
+                    done("unchanged")
+                return
+            if not project.loaded.from_cache:
+                slot.backoff.record(project.loaded.sources)
             # The catalog is long-lived and holds no cycles: take it out of the collector's
             # reach, or each full collection walks millions of objects (1.9 s at 100,000 tables,
             # seen as completion stalls).
@@ -299,14 +326,77 @@ class ServerState:
     def loaded_projects(self) -> list[Project]:
         return [slot.current for slot in self._projects.values() if slot.current is not None]
 
-    def refresh_stale(self) -> bool:
-        """Reload the projects whose sources changed on disk or whose live sources are due."""
+    def refresh_stale(self, now: float | None = None) -> bool:
+        """What the timer does, each proportional to what changed: reload the catalog when a
+        file it was read from changed or a live source that reads fine is due; read a failed
+        live source again on its own when its backoff is over; reload the packages when one
+        of the inventory's files changed. Nothing when nothing changed: a stat per input."""
+        now = time.time() if now is None else now
         started = False
         for slot in self._projects.values():
-            if slot.current is not None and slot.loading is None and catalog_is_stale(slot.current.loaded):
-                self._start_load(slot)
+            project = slot.current
+            if project is None or slot.loading is not None:
+                continue
+            if catalog_files_changed(project.loaded) or healthy_live_due(project.loaded, now):
+                self._start_load(slot)  # its packages are kept unless they changed too
+                started = True
+                continue
+            due = slot.backoff.due(project.loaded, now) if slot.retrying is None else []
+            if due:
+                self._retry(slot, project, due)
+                started = True
+            if project.packages is not None and project.packages.inventory_changed():
+                self._start_load(slot, packages_only=True)
                 started = True
         return started
+
+    def _retry(self, slot: _Slot, project: Project, due: list[SourceReport]) -> None:
+        """Read the failed sources `due` again, alone (server/retries.py): while they still fail
+        only their reports change; once one reads, the catalog is reloaded to take its tables."""
+        loaded = project.loaded
+        done = self._on_load() if self._on_load is not None else None
+        self.counts["sourceRetries"] += len(due)
+        sources = [report.live for report in due if report.live is not None]
+        future = asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(read_alone, sources, project.config)
+        )
+        slot.retrying = future
+
+        def finished(result: asyncio.Future[list[SourceReport]]) -> None:
+            slot.retrying = None
+            if result.cancelled() or result.exception() is not None:
+                if not result.cancelled():
+                    log.error("reading a failed source again failed: %s", result.exception())
+                if done is not None:
+                    done("retry failed; see the server log")
+                return
+            reports = result.result()
+            slot.backoff.record(reports)
+            current = slot.current
+            read = any(not report.failed for report in reports)
+            if done is not None:
+                done("read again" if read else "still unreadable")
+            if current is None or current.loaded is not loaded:
+                return  # the catalog was reloaded meanwhile, and read them itself
+            if read:
+                self._start_load(slot)  # it reads again: the catalog takes its tables
+                return
+            replace_reports(loaded, reports)
+            try:
+                self._on_sources(current)  # told only when how it fails is news
+            except Exception:
+                log.exception("reporting the catalog's source problems failed")
+
+        future.add_done_callback(finished)
+
+    def debug_counts(self) -> dict[str, int]:
+        """For `domainLsp/debugCounts`: loads started by kind, sources retried, inventory reads."""
+        return {
+            "catalogLoads": self.counts["catalogLoads"],
+            "packageLoads": self.counts["packageLoads"],
+            "sourceRetries": self.counts["sourceRetries"],
+            "inventoryReads": inventory_reads(),
+        }
 
     def files_changed(self, paths: list[Path], created_or_deleted: list[Path], saved: bool = False) -> None:
         """Files changed on disk (didChangeWatchedFiles or a save): reload what they feed. After
@@ -320,12 +410,15 @@ class ServerState:
             project = slot.current
             if project is None:
                 continue
-            if (
-                stale_sources(project.loaded, paths)
-                or any(is_inventory_file(p) for p in paths)
-                or any(self._could_be_schema(project.config, p) for p in created_or_deleted)
+            if stale_sources(project.loaded, paths) or any(
+                self._could_be_schema(project.config, p) for p in created_or_deleted
             ):
-                self._start_load(slot)
+                self._start_load(slot)  # its packages are kept unless they changed too
+                slot.awaited = saved
+            elif any(is_inventory_file(p) for p in paths):
+                # The catalog is kept; a catalog load already running has the project's packages
+                # as they were, so it is started again to read them as they are now.
+                self._start_load(slot, packages_only=slot.loading is None)
                 slot.awaited = saved
 
     def _is_config(self, path: Path) -> bool:
@@ -390,6 +483,15 @@ class ServerState:
     def close(self, uri: str) -> None:
         self._analyses.pop(uri, None)
         self._pending.pop(uri, None)
+
+
+def _with_packages_reloaded(project: Project) -> Project:
+    """`project` with its packages read again (its catalog as it is); itself when they did not
+    change."""
+    packages = PackageContext.load(project.config, project.packages)
+    if packages is project.packages:
+        return project
+    return Project(project.config, project.loaded, packages)
 
 
 def _analyze(
