@@ -3,18 +3,21 @@ uv.lock of thousands of packages.
 
 The lock is written as uv writes one: `[[package]]` tables with a registry source, dependencies,
 an sdist and about 22 wheel lines (one per platform tag), the workspace's own project last with
-its `[package.metadata]`: about 4.6 KB per package, as the issue's measurements.
+its `[package.metadata]`: about 7.9 KB per package (long file URLs), more than the issue's 4.6 KB.
 
     python -m bench.inventory_scale                      # at the bench's sizes
     python -m bench.inventory_scale check 1000 5000      # check only, at these sizes
+    python -m bench.inventory_scale idle 5000 120        # the idle server: packages, seconds
     python -m bench.inventory_scale write 5000 DIR       # a workspace to try by hand
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -161,10 +164,78 @@ def check_one_file(work: Path, sizes: tuple[int, ...] = SIZES, runs: int = CHECK
     return results
 
 
+IDLE_PACKAGES = 5_000
+IDLE_SECONDS = 120.0
+"""How long the idle server is watched: four tries of its failing source at least."""
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (an HTTP catalog that is down: connections refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of the process and the children it waited for (its interpreter probe)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(fields[index]) for index in (11, 12, 13, 14))  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def idle_server_cpu(work: Path, packages: int = IDLE_PACKAGES, seconds: float = IDLE_SECONDS) -> dict[str, Any]:
+    """CPU seconds per minute of a language server left alone with one open Python file, a
+    `packages`-package uv.lock and an HTTP catalog that is down (retried in the background)."""
+    from bench.lsp_client import BenchClient
+
+    source = f'\n[[sql.sources]]\nkind = "http"\nurl = "http://127.0.0.1:{_closed_port()}/catalog.json"\n'
+    folder = write_workspace(work / f"idle{packages}", packages, source)
+    cache = work / "cache-idle"
+
+    async def watch() -> dict[str, Any]:
+        client = BenchClient(folder, cache)
+        await client.start()
+        uri = client.open(folder / "one.py", "python")
+        await client.diagnostics_for(uri, 1)
+        await asyncio.sleep(5.0)  # what the start left running (the probe, the first retry's wait) ends
+        server = client.client._server
+        assert server is not None
+        before, started = _cpu_seconds(server.pid), time.perf_counter()
+        await asyncio.sleep(seconds)
+        used, elapsed = _cpu_seconds(server.pid) - before, time.perf_counter() - started
+        await client.stop()
+        return {"cpu_s_per_min": round(used / (elapsed / 60), 3), "seconds": round(elapsed), "packages": packages}
+
+    trusted = os.environ.get("DOMAIN_LSP_TRUST")
+    os.environ["DOMAIN_LSP_TRUST"] = "1"  # the workspace's source is read (and retried) only when trusted
+    try:
+        result = asyncio.run(watch())
+    finally:
+        if trusted is None:
+            os.environ.pop("DOMAIN_LSP_TRUST", None)
+        else:
+            os.environ["DOMAIN_LSP_TRUST"] = trusted
+    print(f"  idle server, {packages:,} packages, a source down: {result}", flush=True)
+    return result
+
+
+def bench(work: Path, quick: bool = False) -> dict[str, Any]:
+    """What bench/run.py reports: `check` per lock size and the idle server's CPU."""
+    sizes = (200, 1_000) if quick else SIZES
+    return {
+        "check": check_one_file(work, sizes, 1 if quick else CHECK_RUNS),
+        "idle": idle_server_cpu(work, 1_000 if quick else IDLE_PACKAGES, 20.0 if quick else IDLE_SECONDS),
+    }
+
+
 def main(argv: list[str]) -> None:
     work = Path(os.environ.get("DOMAIN_LSP_BENCH_DIR") or Path(tempfile.gettempdir()) / "domain-lsp-bench")
     if argv[:1] == ["write"]:
         print(write_workspace(Path(argv[2]), int(argv[1])))
+        return
+    if argv[:1] == ["idle"]:
+        numbers = [float(a) for a in argv[1:3]]
+        print(idle_server_cpu(work, int(numbers[0]) if numbers else IDLE_PACKAGES, *numbers[1:2]))
         return
     if argv[:1] == ["check"]:
         print(check_one_file(work, tuple(int(a) for a in argv[1:]) or SIZES))

@@ -41,6 +41,26 @@ def _rate(entry: dict[str, Any] | None) -> str:
     return f"{entry['files_per_s']:,.0f} files/s ({entry['files']:,} files, {entry['seconds']:.1f} s)"
 
 
+def _inventory(inventory: dict[str, Any]) -> list[str]:
+    """`check` on one file per uv.lock size (target 0.5 s at 5,000), and the idle server's CPU."""
+    sizes = list(inventory.get("check", {}))
+    lines = ["| package inventory (uv.lock) | " + " | ".join(f"{int(s):,} packages" for s in sizes) + " |"]
+    lines.append("|---" * (len(sizes) + 1) + "|")
+    cells = []
+    for size in sizes:
+        entry = inventory["check"][size]
+        cells.append(entry.get("skipped") or f"{entry['seconds']:.2f} s ({entry['lock_mb']} MB)")
+    lines.append("| check one .py file (median; target ≤ 0.5 s at 5,000) | " + " | ".join(cells) + " |")
+    idle = inventory.get("idle")
+    if idle:
+        lines.append(
+            f"| idle server, a source down, {idle['packages']:,} packages (target ≤ 1 CPU-s/min) "
+            f"| {idle['cpu_s_per_min']:.2f} CPU-s/min over {idle['seconds']} s |" + " |" * max(len(sizes) - 1, 0)
+        )
+    lines.append("")
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     lines: list[str] = []
     server: dict[str, Any] = results.get("server", {})
@@ -70,6 +90,9 @@ def render(results: dict[str, Any]) -> str:
         for label, cell in rows:
             lines.append(f"| {label} | " + " | ".join(cell(server[s]) for s in sizes) + " |")
         lines.append("")
+    inventory: dict[str, Any] = results.get("inventory", {})
+    if inventory:
+        lines.extend(_inventory(inventory))
     check: dict[str, Any] = results.get("check", {})
     others: dict[str, Any] = results.get("others", {})
     if check or others:

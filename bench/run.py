@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import corpus, deep_sql, throughput
+from bench import corpus, deep_sql, inventory_scale, throughput
 from bench.lsp_bench import Inputs, measure
 from bench.report import render
 
@@ -54,7 +54,7 @@ def build_workspace(size: int, statements: int, queries: int) -> Inputs:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small sizes: check that the harness works")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: server,check,others")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: server,check,others,inventory")
     parser.add_argument("--sizes", default="", help="comma-separated catalog sizes for the server part (default: all)")
     args = parser.parse_args()
     # The generated catalogs live beside the workspaces, not inside them: the user (this harness)
@@ -79,6 +79,10 @@ def main() -> None:
     started = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"machine": machine(), "plan": plan, "server": {}, "check": {}, "others": {}}
+
+    if "inventory" not in skip:
+        print("package inventories ...", flush=True)
+        results["inventory"] = inventory_scale.bench(WORK / "inventory", quick)
 
     if "server" not in skip:
         for size in sizes:
