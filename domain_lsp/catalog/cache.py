@@ -37,9 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from domain_lsp import __version__
-from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
+from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Function, Location, Table, key
 
-FORMAT = 7
+FORMAT = 8
+"""8: keys, NOT NULL and required filters. A file of another format is a miss, never misread."""
 RACY_SECONDS = 2.0
 ENV_DIR = "DOMAIN_LSP_CACHE_DIR"
 MAGIC = b"DLSPCAT\x00"
@@ -224,6 +225,7 @@ def _freeze(catalog: Catalog) -> tuple[dict[str, Any], bytearray]:
             [c.description for c in columns],
             [c.tags for c in columns],
             [c.deprecated for c in columns],
+            [c.not_null for c in columns],
         ]
         while len(fields) > 5 and fields[-1].count(_COLUMN_DEFAULTS[len(fields) - 1]) == len(columns):
             fields.pop()  # a default for every column: left out
@@ -250,6 +252,19 @@ def _freeze(catalog: Catalog) -> tuple[dict[str, Any], bytearray]:
     }
     fields.update({name: values for name, values in optional.items() if any(v not in (None, ()) for v in values)})
     fields["unknown"] = [i for i, t in enumerate(tables) if not t.columns_known]
+    # Keys are declared on few tables, if any: one row per table that has some, so a catalog
+    # without them costs nothing on a warm start.
+    fields["keys"] = [
+        [
+            i,
+            list(t.primary_key),
+            [list(u) for u in t.unique_keys],
+            [[list(fk.columns), fk.target, list(fk.target_columns)] for fk in t.foreign_keys],
+            list(t.required_filters),
+        ]
+        for i, t in enumerate(tables)
+        if t.primary_key or t.unique_keys or t.foreign_keys or t.required_filters
+    ]
     return {
         "tables": fields,
         "strings": list(strings),
@@ -310,12 +325,22 @@ def _thaw(frozen: dict[str, Any], area: memoryview) -> Catalog:
             descriptions = _optional(extra[0] if extra else None, n, str)
             tags = [_strings(t) for t in extra[1]] if len(extra) > 1 else repeat(())
             deprecations = _optional(extra[2] if len(extra) > 2 else None, n, str)
+            not_null: Iterable[bool] = repeat(False)
+            if len(extra) > 3:
+                _all(extra[3], bool, n)
+                not_null = extra[3]
             return {
                 key(name): Column(
-                    name, type_, description, None if path < 0 else Location(paths[path], line, character), tag, why
+                    name,
+                    type_,
+                    description,
+                    None if path < 0 else Location(paths[path], line, character),
+                    tag,
+                    why,
+                    required,
                 )
-                for name, type_, path, line, character, description, tag, why in zip(
-                    names, types, where, lines, characters, descriptions, tags, deprecations, strict=False
+                for name, type_, path, line, character, description, tag, why, required in zip(
+                    names, types, where, lines, characters, descriptions, tags, deprecations, not_null, strict=False
                 )
             }
         except Exception:
@@ -349,6 +374,15 @@ def _thaw(frozen: dict[str, Any], area: memoryview) -> Catalog:
         add(((folded[database], folded[schema], name if bare == name else bare), made))  # one string when unchanged
     for i in unknown:
         keyed[i][1].columns_known = False
+    for i, primary_key, unique_keys, foreign_keys, required_filters in fields["keys"]:
+        made = keyed[i][1]
+        made.primary_key = _strings(primary_key)
+        made.unique_keys = tuple(_strings(u) for u in _list(unique_keys))
+        made.foreign_keys = tuple(
+            ForeignKey(_strings(columns), _str(target), _strings(target_columns))
+            for columns, target, target_columns in _list(foreign_keys)
+        )
+        made.required_filters = _strings(required_filters)
     catalog = Catalog()
     catalog.add_distinct_tables(keyed)
     for schema, database in frozen["schemas"]:
@@ -359,8 +393,8 @@ def _thaw(frozen: dict[str, Any], area: memoryview) -> Catalog:
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # ASCII, lone surrogates escaped; made once
-_COLUMN_DEFAULTS = (None, None, None, None, None, None, (), None)
-"""A column field's value when a blob leaves its list out (only the last three may be)."""
+_COLUMN_DEFAULTS = (None, None, None, None, None, None, (), None, False)
+"""A column field's value when a blob leaves its list out (only the last four may be)."""
 
 
 class _Numbering(dict[str, int]):
@@ -394,6 +428,12 @@ def _strings(values: Any) -> tuple[str, ...]:
     if type(values) is not list or not set(map(type, values)) <= {str}:
         raise TypeError("expected a list of strings")
     return tuple(values)
+
+
+def _list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise TypeError("expected a list")
+    return value
 
 
 def _str(value: Any) -> str:

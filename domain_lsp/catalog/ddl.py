@@ -6,6 +6,7 @@ before it uses them.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 
 import sqlglot
@@ -16,7 +17,8 @@ from sqlglot.generator import Generator
 from domain_lsp.analysis.sql.dialects import get_dialect
 from domain_lsp.analysis.sql.parse import parse_tokens
 from domain_lsp.analysis.sql.resolve import Context, query_outputs, span
-from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
+from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Function, Location, Table, key
+from domain_lsp.catalog.sources.comments import comment_metadata
 from domain_lsp.text import LineIndex
 
 # Table options after the closing parenthesis that sqlglot cannot parse in every combination.
@@ -123,6 +125,8 @@ class DdlApplier:
                 self.catalog.add_function(Function(node.name, node.db, target.sql(), location=self.location(node.this)))
                 return True
             return False
+        if kind == "INDEX" and create.args.get("unique") and isinstance(target, exp.Index):
+            return self._unique_index(create)
         if kind not in ("TABLE", "VIEW"):
             return False
         schema_def = target if isinstance(target, exp.Schema) else None
@@ -131,13 +135,18 @@ class DdlApplier:
             return False
         properties = create.args.get("properties")
         temporary = properties is not None and any(isinstance(p, exp.TemporaryProperty) for p in properties.expressions)
+        description = _comment_of(create)
+        tags, deprecated = comment_metadata(description)
         table = Table(
             name=table_node.name,
             schema=table_node.db,
             database=table_node.catalog,
             kind="temporary" if temporary else kind.lower(),
             location=self.location(table_node.this),
-            description=_comment_of(create),
+            description=description,
+            tags=tags,
+            deprecated=deprecated,
+            required_filters=_required_partition_filter(properties),
         )
         body = create.expression
         if isinstance(body, exp.Subquery):  # CREATE TABLE t AS (SELECT ...)
@@ -151,6 +160,9 @@ class DdlApplier:
             for item in schema_def.expressions:
                 if isinstance(item, exp.ColumnDef):
                     table.add_column(self._column(item))
+                    _add_column_keys(table, item)
+                elif isinstance(item, (exp.Constraint, exp.PrimaryKey, exp.ForeignKey, exp.UniqueColumnConstraint)):
+                    _add_table_key(table, item)
                 elif isinstance(item, exp.Identifier):  # CREATE VIEW v (a, b) AS ...
                     table.add_column(Column(item.name, location=self.location(item)))
                 elif isinstance(item, exp.LikeProperty):  # postgres: (LIKE other, extra int)
@@ -167,6 +179,7 @@ class DdlApplier:
                 table.add_column(Column(name, location=table.location))
         elif not table.columns and not (schema_def is not None and kind == "TABLE"):
             return False
+        _primary_key_not_null(table)
         self.catalog.add_table(table)
         return True
 
@@ -203,16 +216,26 @@ class DdlApplier:
     def _column(self, definition: exp.ColumnDef) -> Column:
         kind = definition.args.get("kind")
         description = None
+        not_null = False
         for constraint in definition.args.get("constraints") or []:
-            if isinstance(constraint.args.get("kind"), exp.CommentColumnConstraint):
-                description = constraint.args["kind"].name
+            constraint_kind = constraint.args.get("kind")
+            if isinstance(constraint_kind, exp.CommentColumnConstraint):
+                description = constraint_kind.name
+            elif isinstance(constraint_kind, exp.NotNullColumnConstraint):
+                not_null = not constraint_kind.args.get("allow_null")  # `NULL` says nullable
+            elif isinstance(constraint_kind, exp.PrimaryKeyColumnConstraint):
+                not_null = True
         if description is None and definition.comments:
             description = " ".join(c.strip() for c in definition.comments).strip() or None
+        tags, deprecated = comment_metadata(description)
         return Column(
             definition.name,
             type=self.type_sql(kind) if kind is not None else None,
             description=description,
             location=self.location(definition.this),
+            tags=tags,
+            deprecated=deprecated,
+            not_null=not_null,
         )
 
     def _alter(self, alter: exp.Alter) -> bool:
@@ -225,34 +248,38 @@ class DdlApplier:
         for action in alter.args.get("actions") or []:
             if isinstance(action, exp.ColumnDef):
                 table.add_column(self._column(action))
+                _add_column_keys(table, action)
+            elif isinstance(action, exp.AddConstraint):
+                for item in action.expressions:
+                    _add_table_key(table, item)
+            elif isinstance(action, exp.AlterColumn) and action.args.get("allow_null") is not None:
+                column = table.column(action.name)
+                if column is not None:  # SET NOT NULL / DROP NOT NULL
+                    column.not_null = not action.args["allow_null"]
             elif isinstance(action, exp.Drop) and str(action.args.get("kind", "")).upper() == "COLUMN":
                 for column in action.args.get("tables") or action.expressions:
-                    table.columns.pop(key(column.name), None)
+                    _drop_column(table, column.name)
             elif isinstance(action, exp.RenameColumn):
                 old = table.columns.pop(key(action.this.name), None)
                 new = action.args.get("to")
                 if old is not None and new is not None:
-                    table.add_column(
-                        Column(
-                            new.name,
-                            old.type,
-                            old.description,
-                            self.location(new.this if isinstance(new, exp.Column) else new),
-                        )
-                    )
+                    where = self.location(new.this if isinstance(new, exp.Column) else new)
+                    table.add_column(dataclasses.replace(old, name=new.name, location=where))
+                    _rename_in_keys(table, old.name, new.name)
             elif isinstance(action, exp.Command) and key(str(action.this)) == "drop":
                 # duckdb `DROP b` without COLUMN, which sqlglot leaves as text
                 words = str(action.expression).split()
                 while words and key(words[0]) in ("column", "if", "exists"):
                     words.pop(0)
                 if words:
-                    table.columns.pop(key(_unquote(words[0])), None)
+                    _drop_column(table, _unquote(words[0]))
             elif isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
                 column_rename = self._misparsed_column_rename(action.this)
                 if column_rename is not None:
                     old = table.columns.pop(key(action.this.name), None)
                     if old is not None and column_rename:
-                        table.add_column(Column(column_rename, old.type, old.description, old.location))
+                        table.add_column(dataclasses.replace(old, name=column_rename))
+                        _rename_in_keys(table, old.name, column_rename)
                     continue
                 self.catalog.drop_table(table)
                 renamed = copy.deepcopy(table)
@@ -293,6 +320,7 @@ class DdlApplier:
             table = self._own(target)
             if table is not None:
                 table.description = text
+                table.tags, table.deprecated = comment_metadata(text)
                 return True
         if kind == "COLUMN" and isinstance(target, exp.Column):
             table_node = exp.Table(
@@ -302,8 +330,25 @@ class DdlApplier:
             column = table.column(target.name) if table is not None else None
             if column is not None:
                 column.description = text
+                column.tags, column.deprecated = comment_metadata(text)
                 return True
         return False
+
+    def _unique_index(self, create: exp.Create) -> bool:
+        """`CREATE UNIQUE INDEX ix ON t (a, b)`: a unique key, unless it is partial (WHERE) or
+        over expressions, which make no key of the table's columns."""
+        index = create.this
+        node = index.args.get("table")
+        params = index.args.get("params")
+        if not isinstance(node, exp.Table) or params is None or params.args.get("where") is not None:
+            return False
+        names = _names(params.args.get("columns") or [])
+        table = self._own(node) if names else None
+        if table is None:
+            return False
+        _add_unique(table, names)
+        self.catalog.version += 1
+        return True
 
 
 def _comment_of(create: exp.Create) -> str | None:
@@ -314,3 +359,139 @@ def _comment_of(create: exp.Create) -> str | None:
         if isinstance(prop, exp.SchemaCommentProperty):
             return prop.this.name
     return None
+
+
+def _names(nodes: list[exp.Expr]) -> tuple[str, ...]:
+    """The column names of a key's column list; () when one is an expression, not a column."""
+    names = []
+    for node in nodes:
+        if isinstance(node, exp.Ordered):
+            node = node.this
+        if not isinstance(node, (exp.Identifier, exp.Column)) or not node.name:
+            return ()
+        names.append(node.name)
+    return tuple(names)
+
+
+def _reference(reference: exp.Expr | None, columns: tuple[str, ...]) -> ForeignKey | None:
+    """`REFERENCES core.customer (customer_id)` as a key of `columns`; the target as written."""
+    if not isinstance(reference, exp.Reference) or not columns:
+        return None
+    target = reference.this
+    target_columns: tuple[str, ...] = ()
+    if isinstance(target, exp.Schema):
+        target_columns = _names(target.expressions)
+        if target.expressions and not target_columns:
+            return None
+        target = target.this
+    if not isinstance(target, exp.Table) or not target.name:
+        return None
+    name = ".".join(part for part in (target.catalog, target.db, target.name) if part)
+    return ForeignKey(columns, name, target_columns)
+
+
+def _add_unique(table: Table, columns: tuple[str, ...]) -> None:
+    folded = tuple(key(c) for c in columns)
+    if folded != tuple(key(c) for c in table.primary_key) and all(
+        tuple(key(c) for c in u) != folded for u in table.unique_keys
+    ):
+        table.unique_keys = (*table.unique_keys, columns)
+
+
+def _add_foreign_key(table: Table, fk: ForeignKey | None) -> None:
+    if fk is not None and fk not in table.foreign_keys:
+        table.foreign_keys = (*table.foreign_keys, fk)
+
+
+def _add_column_keys(table: Table, definition: exp.ColumnDef) -> None:
+    """A column's own PRIMARY KEY, UNIQUE and REFERENCES."""
+    columns = (definition.name,)
+    for constraint in definition.args.get("constraints") or []:
+        kind = constraint.args.get("kind")
+        if isinstance(kind, exp.PrimaryKeyColumnConstraint):
+            table.primary_key = columns
+        elif isinstance(kind, exp.UniqueColumnConstraint):
+            _add_unique(table, columns)
+        elif isinstance(kind, exp.Reference):
+            _add_foreign_key(table, _reference(kind, columns))
+
+
+def _add_table_key(table: Table, item: exp.Expr) -> None:
+    """A table constraint: `[CONSTRAINT name] PRIMARY KEY (..) | UNIQUE (..) | FOREIGN KEY (..)
+    REFERENCES ..`; CHECK and the rest declare no key."""
+    parts = item.expressions if isinstance(item, exp.Constraint) else [item]
+    for i, part in enumerate(parts):
+        if isinstance(part, exp.PrimaryKey):
+            columns = _names(part.expressions)
+        elif isinstance(part, exp.PrimaryKeyColumnConstraint) and i + 1 < len(parts):
+            # T-SQL `PRIMARY KEY CLUSTERED (a)`: the columns follow in a clause of their own
+            listed = parts[i + 1].this
+            columns = _names(listed) if isinstance(listed, list) else ()
+        elif isinstance(part, exp.UniqueColumnConstraint) and isinstance(part.this, exp.Schema):
+            columns = _names(part.this.expressions)
+            if columns:
+                _add_unique(table, columns)
+            continue
+        elif isinstance(part, exp.ForeignKey):
+            _add_foreign_key(table, _reference(part.args.get("reference"), _names(part.expressions)))
+            continue
+        else:
+            continue
+        if columns:
+            table.primary_key = columns
+            table.unique_keys = tuple(u for u in table.unique_keys if [key(c) for c in u] != [key(c) for c in columns])
+            _primary_key_not_null(table)
+
+
+def _primary_key_not_null(table: Table) -> None:
+    for name in table.primary_key:
+        column = table.column(name)
+        if column is not None:
+            column.not_null = True
+
+
+def _drop_column(table: Table, name: str) -> None:
+    """Drop a column and every key it is part of, as the database drops them with it."""
+    if table.columns.pop(key(name), None) is None:
+        return
+    folded = key(name)
+    if any(key(c) == folded for c in table.primary_key):
+        table.primary_key = ()
+    table.unique_keys = tuple(u for u in table.unique_keys if all(key(c) != folded for c in u))
+    table.foreign_keys = tuple(fk for fk in table.foreign_keys if all(key(c) != folded for c in fk.columns))
+    table.required_filters = tuple(c for c in table.required_filters if key(c) != folded)
+
+
+def _rename_in_keys(table: Table, old: str, new: str) -> None:
+    folded = key(old)
+
+    def renamed(columns: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(new if key(c) == folded else c for c in columns)
+
+    table.primary_key = renamed(table.primary_key)
+    table.unique_keys = tuple(renamed(u) for u in table.unique_keys)
+    table.foreign_keys = tuple(fk._replace(columns=renamed(fk.columns)) for fk in table.foreign_keys)
+    table.required_filters = renamed(table.required_filters)
+
+
+def _required_partition_filter(properties: exp.Expr | None) -> tuple[str, ...]:
+    """BigQuery's `PARTITION BY col OPTIONS(require_partition_filter=TRUE)`: the partitioning
+    columns, which every query must filter on (`DATE(ts)` partitions on ts)."""
+    if properties is None:
+        return ()
+    required = False
+    partition: exp.Expr | None = None
+    for prop in properties.expressions:
+        if isinstance(prop, exp.PartitionedByProperty):
+            partition = prop.this
+        elif isinstance(prop, exp.Property) and key(prop.name) == "require_partition_filter":
+            value = prop.args.get("value")
+            required = isinstance(value, exp.Boolean) and bool(value.this)
+    if not required or partition is None:
+        return ()
+    if isinstance(partition, exp.Identifier):
+        return (partition.name,)
+    names = [column.name for column in partition.find_all(exp.Column)] if isinstance(partition, exp.Expr) else []
+    if isinstance(partition, exp.Column):
+        names = [partition.name]
+    return tuple(dict.fromkeys(names))

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from domain_lsp.catalog.cache import HEADER, MAGIC, cache_file
+from domain_lsp.catalog.cache import FORMAT, HEADER, MAGIC, cache_file
 from domain_lsp.catalog.load import LoadedCatalog, load_catalog
 from domain_lsp.catalog.summary import render_text, summarize
 from domain_lsp.config import load_config
@@ -59,7 +59,11 @@ def snapshot(loaded: LoadedCatalog) -> list[object]:
             t.tags,
             t.deprecated,
             t.columns_known,
-            [(k, c.name, c.type, c.description, c.location, c.tags, c.deprecated) for k, c in t.columns.items()],
+            (t.primary_key, t.unique_keys, t.foreign_keys, t.required_filters),
+            [
+                (k, c.name, c.type, c.description, c.location, c.tags, c.deprecated, c.not_null)
+                for k, c in t.columns.items()
+            ],
         )
         for t in tables
     ] + [loaded.catalog.schemas(), [r.kind for r in loaded.sources], [p.refs for p in loaded.dbt]]
@@ -80,6 +84,59 @@ def test_a_warm_start_gives_the_same_catalog(tmp_path: Path) -> None:
     assert warm.catalog.get("log", "audit") is not None
     fresh = load_catalog(config, use_cache=False)
     assert not fresh.from_cache and snapshot(fresh) == snapshot(cold)
+
+
+KEYED = """\
+CREATE TABLE core.customer (customer_id int PRIMARY KEY, email text NOT NULL UNIQUE, code text);
+COMMENT ON COLUMN core.customer.email IS 'login #pii';
+COMMENT ON COLUMN core.customer.code IS 'DEPRECATED: use customer_id';
+CREATE TABLE sales.orders (
+    order_id int, line int, customer_id int NOT NULL REFERENCES core.customer, note text,
+    PRIMARY KEY (order_id, line),
+    FOREIGN KEY (order_id, customer_id) REFERENCES sales.heads (order_id, customer_id)
+);
+CREATE TABLE plain (x int);
+"""
+
+
+def test_keys_not_null_tags_and_required_filters_survive_a_warm_start(tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    (root / "schema.sql").write_text(KEYED, encoding="utf-8")
+    (root / "bq.sql").write_text(
+        "CREATE TABLE analytics.events (event_date DATE, id INT64)"
+        " PARTITION BY event_date OPTIONS (require_partition_filter = TRUE);\n",
+        encoding="utf-8",
+    )
+    (root / "domain-lsp.toml").write_text(
+        '[sql]\ndialect = "bigquery"\nschemas = ["target/manifest.json", "schema.sql", "bq.sql"]\n', encoding="utf-8"
+    )
+    age(root)
+    config = load_config(root / "domain-lsp.toml")
+    cold = load_catalog(config)
+    warm = load_catalog(config)
+    assert not cold.from_cache and warm.from_cache
+    assert snapshot(warm) == snapshot(cold)
+    orders = warm.catalog.get("orders", "sales")
+    assert orders is not None and orders.primary_key == ("order_id", "line")
+    assert [fk.target for fk in orders.foreign_keys] == ["core.customer", "sales.heads"]
+    assert [c.name for c in orders.columns.values() if c.not_null] == ["order_id", "line", "customer_id"]
+    customer = warm.catalog.get("customer", "core")
+    assert customer is not None and customer.unique_keys == (("email",),)
+    email, code = customer.column("email"), customer.column("code")
+    assert email is not None and email.tags == ("pii",) and email.not_null
+    assert code is not None and code.deprecated == "use customer_id"
+    events = warm.catalog.get("events", "analytics")
+    assert events is not None and events.required_filters == ("event_date",)
+
+
+def test_a_cache_of_the_previous_format_is_rebuilt_not_misread(tmp_path: Path) -> None:
+    config = load_config(workspace(tmp_path) / "domain-lsp.toml")
+    load_catalog(config)
+    data = bytearray(cache_file(config).read_bytes())
+    data[len(MAGIC) : len(MAGIC) + 4] = (FORMAT - 1).to_bytes(4, "little")
+    cache_file(config).write_bytes(bytes(data))
+    assert not load_catalog(config).from_cache
+    assert int.from_bytes(cache_file(config).read_bytes()[len(MAGIC) : len(MAGIC) + 4], "little") == FORMAT
 
 
 def test_a_changed_source_is_read_again(tmp_path: Path) -> None:
