@@ -1,6 +1,6 @@
 """Schema from a dbt project's artifacts: `target/manifest.json` (models, sources, seeds and
 snapshots with their documented columns, descriptions, tags and meta, and the file that
-defines each) merged with `target/catalog.json` beside it (the columns and types the warehouse
+defines each; their keys from data tests and contracts, catalog/sources/dbt_keys.py) merged with `target/catalog.json` beside it (the columns and types the warehouse
 really has, written by `dbt docs generate`).
 
 The manifest also says which relation each `ref()` and `source()` names; the returned
@@ -19,6 +19,7 @@ from typing import Any
 
 from domain_lsp.catalog.model import Catalog, Column, Location, Table
 from domain_lsp.catalog.sources import SourceProblem
+from domain_lsp.catalog.sources.dbt_keys import apply_keys, required_filters
 from domain_lsp.paths import Boundary, read_file
 
 RELATION_TYPES = ("model", "seed", "snapshot")
@@ -150,6 +151,7 @@ class _Loader:
             description=_text(node.get("description")),
             tags=tags_of(node.get("tags"), config.get("tags"), meta),
             deprecated=deprecation_of(meta, node.get("deprecation_date")),
+            required_filters=required_filters(meta),
         )
         yaml_file = self.file(node.get("patch_path")) if node.get("resource_type") != "source" else None
         if node.get("resource_type") == "source":
@@ -233,6 +235,7 @@ def load_dbt(path: Path, text: str | bytes, catalog: Catalog) -> tuple[list[Sour
     project = DbtProject(str(metadata.get("project_name") or loader.root.name), loader.root, ())
     project.model_paths = _model_paths(loader.root)
     nodes: Iterable[tuple[str, Any]] = _dict(manifest.get("nodes")).items()
+    tables: dict[str, Table] = {}
     for unique_id, node in nodes:
         node = _dict(node)
         kind = node.get("resource_type")
@@ -245,7 +248,8 @@ def load_dbt(path: Path, text: str | bytes, catalog: Catalog) -> tuple[list[Sour
         )
         if not relation.identifier:
             continue
-        catalog.add_table(loader.table(unique_id, node, relation, (str(node.get("name", "")),)))
+        table = tables[unique_id] = loader.table(unique_id, node, relation, (str(node.get("name", "")),))
+        catalog.add_table(table)
         if kind == "model" or kind == "seed" or kind == "snapshot":
             name, package = str(node.get("name", "")), str(node.get("package_name", ""))
             version = node.get("version")
@@ -265,8 +269,10 @@ def load_dbt(path: Path, text: str | bytes, catalog: Catalog) -> tuple[list[Sour
         source_name, name = str(node.get("source_name", "")), str(node.get("name", ""))
         if not relation.identifier:
             continue
-        catalog.add_table(loader.table(unique_id, node, relation, (source_name, name)))
+        table = tables[unique_id] = loader.table(unique_id, node, relation, (source_name, name))
+        catalog.add_table(table)
         project.sources[(source_name.casefold(), name.casefold())] = relation
+    apply_keys(nodes, tables, project)
     return loader.problems, project
 
 
