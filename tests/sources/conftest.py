@@ -71,8 +71,23 @@ CREATE TABLE sales.events_2026 PARTITION OF sales.events FOR VALUES FROM ('2026-
 CREATE FUNCTION sales.net(amount numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT amount * 0.8';
 COMMENT ON FUNCTION sales.net(numeric) IS 'Amount after tax';
 CREATE TABLE scratch.tmp_things (x int);
-GRANT USAGE ON SCHEMA sales, core, scratch TO {reader};
-GRANT SELECT ON ALL TABLES IN SCHEMA sales, core, scratch TO {reader};
+CREATE SCHEMA keyed;
+CREATE TABLE keyed.order_lines (
+    order_id bigint REFERENCES sales.orders,
+    line_no int,
+    sku text NOT NULL,
+    buyer int,
+    note text,
+    PRIMARY KEY (order_id, line_no),
+    UNIQUE (sku, order_id),
+    CONSTRAINT to_buyer FOREIGN KEY (buyer) REFERENCES core.customers (id)
+);
+CREATE UNIQUE INDEX order_lines_note ON keyed.order_lines (note);
+CREATE UNIQUE INDEX order_lines_lower_sku ON keyed.order_lines (lower(sku));
+CREATE UNIQUE INDEX order_lines_some_buyers ON keyed.order_lines (buyer) WHERE line_no = 1;
+ALTER TABLE keyed.order_lines ADD CONSTRAINT one_buyer_per_line UNIQUE (line_no, buyer);
+GRANT USAGE ON SCHEMA sales, core, scratch, keyed TO {reader};
+GRANT SELECT ON ALL TABLES IN SCHEMA sales, core, scratch, keyed TO {reader};
 """
 
 

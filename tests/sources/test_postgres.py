@@ -14,6 +14,7 @@ import pytest
 
 from domain_lsp.analysis.sql.document import analyze_sql
 from domain_lsp.catalog.load import RETRY_SECONDS, LoadedCatalog, live_due, load_catalog, load_sources
+from domain_lsp.catalog.model import ForeignKey
 from domain_lsp.config import Config, SourceSettings, SqlSettings, load_config
 from tests.sources.conftest import Postgres, Relay, free_port
 
@@ -42,6 +43,7 @@ def test_tables_views_columns_comments_and_functions(
     names = sorted(t.qualified_name for t in catalog.tables())
     assert names == [
         "core.customers",
+        "keyed.order_lines",
         "sales.big_orders",
         "sales.daily",
         "sales.events",
@@ -73,6 +75,29 @@ def test_tables_views_columns_comments_and_functions(
     assert customers.column("full name") is not None
     [net] = catalog.functions_named("net")
     assert (net.schema, net.description) == ("sales", "Amount after tax")
+
+
+def test_keys_and_not_null(postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, postgres.dsn)
+    catalog = load(tmp_path).catalog
+    lines = catalog.get("order_lines", "keyed")
+    assert lines is not None
+    assert lines.primary_key == ("order_id", "line_no")
+    # constraints and the plain unique index; not the expression or the partial one
+    assert sorted(lines.unique_keys) == [("line_no", "buyer"), ("note",), ("sku", "order_id")]
+    assert sorted(lines.foreign_keys) == [
+        ForeignKey(("buyer",), "core.customers", ("id",)),
+        ForeignKey(("order_id",), "sales.orders", ("id",)),  # `REFERENCES sales.orders`: its key, named
+    ]
+    assert [c.name for c in lines.columns.values() if c.not_null] == ["order_id", "line_no", "sku"]
+    orders, customers = catalog.get("orders", "sales"), catalog.get("customers", "core")
+    assert orders is not None and customers is not None
+    assert orders.primary_key == ("id",) and orders.foreign_keys == (
+        ForeignKey(("customer_id",), "core.customers", ("id",)),
+    )
+    assert catalog.foreign_keys_between(customers, orders) == [(orders, orders.foreign_keys[0], customers)]
+    view = catalog.get("big_orders", "sales")
+    assert view is not None and (view.primary_key, view.foreign_keys) == ((), ())
 
 
 def test_only_the_configured_schemas(postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,7 +222,7 @@ def test_no_output_of_the_cli_contains_the_secret(postgres: Postgres, tmp_path: 
         assert password.encode() not in cache
     assert "unknown-column" in outputs[0]  # with the right password, the live catalog is used
     summary = json.loads(outputs[2])
-    assert summary["sources"][0]["tables"] == 7
+    assert summary["sources"][0]["tables"] == 8
     assert "password authentication failed" in outputs[4]
 
 
@@ -210,9 +235,9 @@ def test_a_second_load_comes_from_the_cache_until_the_interval_passes(
     )
     config = replace(load_config(tmp_path / "domain-lsp.toml"), trusted=True)
     first = load_catalog(config)
-    assert not first.from_cache and len(first.catalog) == 7
+    assert not first.from_cache and len(first.catalog) == 8
     second = load_catalog(config)
-    assert second.from_cache and len(second.catalog) == 7
+    assert second.from_cache and len(second.catalog) == 8
     # Another database behind the same variable is another source: not the cached one.
     monkeypatch.setenv(ENV, postgres.dsn.replace("/shop", "/postgres"))
     third = load_catalog(config)
@@ -226,11 +251,11 @@ def test_a_database_down_or_silent_keeps_its_last_good_copy(
         ENV, Postgres(postgres.host, relay.port, postgres.database, postgres.user, postgres.password).dsn
     )
     good = load(tmp_path, timeout=1)
-    assert good.sources[0].problems == [] and len(good.catalog) == 7
+    assert good.sources[0].problems == [] and len(good.catalog) == 8
     relay.down()  # connections refused
     down = load(tmp_path, timeout=1)
     [report] = down.sources
-    assert len(down.catalog) == 7 and report.tables == 7 and report.failed
+    assert len(down.catalog) == 8 and report.tables == 8 and report.failed
     [problem] = report.problems
     assert problem.message.startswith(f"postgres ${ENV}: cannot connect: ")
     assert "; using the copy read " in problem.message and postgres.password not in problem.message
@@ -240,7 +265,7 @@ def test_a_database_down_or_silent_keeps_its_last_good_copy(
     relay.up()
     relay.silent = True  # accepts, never answers: the connect timeout ends the wait
     silent = load(tmp_path, timeout=1)
-    assert len(silent.catalog) == 7 and "; using the copy read " in silent.sources[0].problems[0].message
+    assert len(silent.catalog) == 8 and "; using the copy read " in silent.sources[0].problems[0].message
     relay.silent = False
     again = load(tmp_path, timeout=1)
     assert again.sources[0].problems == [] and not again.sources[0].failed

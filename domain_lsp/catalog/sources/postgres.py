@@ -1,6 +1,8 @@
 """Schema from a live PostgreSQL database (psycopg 3): schemas from information_schema; tables,
 views, materialized views, foreign and partitioned tables, their columns, comments and the
-database's own functions from pg_catalog (one query each, fast on tens of thousands of tables).
+database's own functions from pg_catalog (one query each, fast on tens of thousands of tables),
+and their keys: primary key, unique and foreign key constraints, unique indexes over plain
+columns (not partial ones), NOT NULL.
 
 The session is read-only with connect and statement timeouts. The DSN comes only from the
 environment variable the config names; no message ever contains it or its password.
@@ -11,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 
-from domain_lsp.catalog.model import Catalog, Column, Function, Table
+from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Function, Table
 from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
 from domain_lsp.catalog.sources.comments import comment_metadata
 from domain_lsp.catalog.sources.live import missing_driver
@@ -28,10 +30,27 @@ SCHEMAS = (
 RELATIONS = f"""SELECT c.oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class')
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND {FILTER}"""
-COLUMNS = f"""SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), col_description(a.attrelid, a.attnum)
+COLUMNS = f"""SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), col_description(a.attrelid, a.attnum),
+    a.attnotnull
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'v', 'm') AND {FILTER}
     ORDER BY a.attrelid, a.attnum"""
+_NAMES = """ARRAY(SELECT a.attname FROM unnest({keys}) WITH ORDINALITY k(attnum, i)
+    JOIN pg_attribute a ON a.attrelid = {relation} AND a.attnum = k.attnum ORDER BY k.i)"""
+# Constraints (p, u, f), then unique indexes no constraint owns, over columns only (indexprs
+# NULL) and every row (indpred NULL): each with its columns in key order, and for a foreign key
+# the referenced table and columns.
+KEYS = f"""SELECT c.conrelid, c.contype, {_NAMES.format(keys="c.conkey", relation="c.conrelid")},
+        fn.nspname, fc.relname, {_NAMES.format(keys="c.confkey", relation="c.confrelid")}
+    FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+    LEFT JOIN pg_class fc ON fc.oid = c.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+    WHERE c.contype IN ('p', 'u', 'f') AND {FILTER}
+    UNION ALL
+    SELECT i.indrelid, 'u', {_NAMES.format(keys="i.indkey::int2[]", relation="i.indrelid")}, NULL, NULL, NULL
+    FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+    WHERE i.indisunique AND NOT i.indisprimary AND i.indexprs IS NULL AND i.indpred IS NULL
+    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) AND {FILTER}
+    ORDER BY 1, 2, 3"""
 FUNCTIONS = f"""SELECT DISTINCT n.nspname, p.proname, obj_description(p.oid, 'pg_proc')
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {FILTER}"""
 
@@ -82,11 +101,15 @@ def load_postgres(settings: SourceSettings, catalog: Catalog) -> list[SourceProb
                         tags=tags,
                         deprecated=deprecated,
                     )
-                for oid, column, type_, comment in cursor.execute(COLUMNS, arguments):
+                for oid, column, type_, comment, not_null in cursor.execute(COLUMNS, arguments):
                     table = tables.get(oid)
                     if table is not None:
                         tags, deprecated = comment_metadata(comment)
-                        table.add_column(Column(column, type_, comment, None, tags, deprecated))
+                        table.add_column(Column(column, type_, comment, None, tags, deprecated, bool(not_null)))
+                for oid, kind, columns, target_schema, target, target_columns in cursor.execute(KEYS, arguments):
+                    table = tables.get(oid)
+                    if table is not None and columns:
+                        _add_key(table, kind, tuple(columns), target_schema, target, tuple(target_columns or ()))
                 for table in tables.values():
                     catalog.add_table(table)
                 for schema, function, comment in cursor.execute(FUNCTIONS, arguments).fetchall():
@@ -97,6 +120,23 @@ def load_postgres(settings: SourceSettings, catalog: Catalog) -> list[SourceProb
     finally:
         connection.close()
     return []
+
+
+def _add_key(
+    table: Table,
+    kind: str,
+    columns: tuple[str, ...],
+    target_schema: str | None,
+    target: str | None,
+    to: tuple[str, ...],
+) -> None:
+    if kind == "p":
+        table.primary_key = columns
+    elif kind == "u":
+        if columns != table.primary_key and columns not in table.unique_keys:
+            table.unique_keys = (*table.unique_keys, columns)
+    elif kind == "f" and target:
+        table.foreign_keys = (*table.foreign_keys, ForeignKey(columns, f"{target_schema}.{target}", to))
 
 
 def redact(message: str, dsn: str) -> str:
