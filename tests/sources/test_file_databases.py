@@ -13,6 +13,7 @@ import pytest
 
 from domain_lsp.analysis.sql.document import analyze_sql
 from domain_lsp.catalog.load import LoadedCatalog, catalog_is_stale, load_catalog, load_sources
+from domain_lsp.catalog.model import ForeignKey
 from domain_lsp.config import Config, SourceSettings, SqlSettings, load_config
 
 
@@ -61,6 +62,41 @@ def test_sqlite_tables_views_and_columns(tmp_path: Path) -> None:
     query = 'SELECT o.total_cents, c."Full Name", c.emial FROM orders o JOIN customers c ON c.id = o.customer_id'
     findings = analyze_sql(query, catalog, settings).findings
     assert [(f.code, query[f.start : f.end]) for f in findings] == [("unknown-column", "emial")]
+
+
+def test_sqlite_keys_and_not_null(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "keys.db") as connection:
+        connection.executescript(
+            """
+            CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, code TEXT);
+            CREATE TABLE order_lines (
+                order_id INTEGER, line_no INTEGER, sku TEXT, buyer INTEGER, note TEXT,
+                PRIMARY KEY (order_id, line_no),
+                UNIQUE (sku, order_id),
+                FOREIGN KEY (buyer) REFERENCES customers (id),
+                FOREIGN KEY (order_id, line_no) REFERENCES heads
+            );
+            CREATE UNIQUE INDEX order_lines_note ON order_lines (note);
+            CREATE UNIQUE INDEX order_lines_lower_sku ON order_lines (lower(sku));
+            CREATE UNIQUE INDEX order_lines_some ON order_lines (buyer) WHERE line_no = 1;
+            CREATE VIEW v AS SELECT id FROM customers;
+            """
+        )
+    connection.close()
+    catalog = load(tmp_path, "sqlite", "keys.db").catalog
+    customers, lines = catalog.get("customers", "main"), catalog.get("order_lines", "main")
+    assert customers is not None and lines is not None
+    assert (customers.primary_key, customers.unique_keys) == (("id",), (("email",),))
+    assert [c.name for c in customers.columns.values() if c.not_null] == ["id", "email"]  # a rowid alias is NOT NULL
+    assert lines.primary_key == ("order_id", "line_no")
+    assert lines.unique_keys == (("sku", "order_id"), ("note",))  # not the expression or the partial index
+    assert lines.foreign_keys == (
+        ForeignKey(("buyer",), "customers", ("id",)),
+        ForeignKey(("order_id", "line_no"), "heads", ()),  # the target's primary key
+    )
+    # SQLite lets a non-INTEGER primary key column hold NULL: not NOT NULL by its key
+    assert [c.name for c in lines.columns.values() if c.not_null] == []
+    assert catalog.foreign_keys_between(lines, customers) == [(lines, lines.foreign_keys[0], customers)]
 
 
 def test_sqlite_file_change_makes_the_catalog_stale_and_the_reload_sees_it(tmp_path: Path) -> None:
@@ -137,6 +173,38 @@ def test_duckdb_schemas_tables_views_comments_and_macros(tmp_path: Path) -> None
     assert [(f.code, query[f.start : f.end]) for f in findings] == [("unknown-column", "idd")]
     only_sales = load(tmp_path, "duckdb", "wh.duckdb", schemas=("sales",)).catalog
     assert {t.schema for t in only_sales.tables()} == {"sales"}
+
+
+def test_duckdb_keys_not_null_and_comment_metadata(tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    connection = duckdb.connect(str(tmp_path / "keys.duckdb"))
+    connection.execute(
+        """
+        CREATE SCHEMA shop;
+        CREATE TABLE shop.customers (id INTEGER PRIMARY KEY, email VARCHAR NOT NULL UNIQUE, code VARCHAR);
+        COMMENT ON COLUMN shop.customers.email IS 'Login #pii';
+        COMMENT ON COLUMN shop.customers.code IS 'DEPRECATED: use id';
+        CREATE TABLE shop.order_lines (
+            order_id INTEGER, line_no INTEGER, sku VARCHAR, buyer INTEGER REFERENCES shop.customers (id),
+            PRIMARY KEY (order_id, line_no),
+            UNIQUE (sku, order_id)
+        );
+        CREATE VIEW shop.v AS SELECT id FROM shop.customers;
+        """
+    )
+    connection.close()
+    catalog = load(tmp_path, "duckdb", "keys.duckdb").catalog
+    customers, lines = catalog.get("customers", "shop"), catalog.get("order_lines", "shop")
+    assert customers is not None and lines is not None
+    assert (customers.primary_key, customers.unique_keys) == (("id",), (("email",),))
+    assert [c.name for c in customers.columns.values() if c.not_null] == ["id", "email"]
+    email, code = customers.column("email"), customers.column("code")
+    assert email is not None and email.tags == ("pii",)
+    assert code is not None and code.deprecated == "use id"
+    assert (lines.primary_key, lines.unique_keys) == (("order_id", "line_no"), (("sku", "order_id"),))
+    assert lines.foreign_keys == (ForeignKey(("buyer",), "shop.customers", ("id",)),)
+    assert [c.name for c in lines.columns.values() if c.not_null] == ["order_id", "line_no"]
+    assert catalog.foreign_keys_between(customers, lines) == [(lines, lines.foreign_keys[0], customers)]
 
 
 def test_duckdb_opened_read_only_even_while_another_process_reads_it(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Schema from a DuckDB database file, opened with read_only=True: tables, views, their columns
-and comments, and the database's own macros (as functions).
+and comments (`#pii` and `DEPRECATED` in them as in PostgreSQL's), keys and NOT NULL
+(duckdb_constraints()), and the database's own macros (as functions).
 
 The file is the workspace's, so the database may do nothing beyond reading it: DuckDB would
 otherwise download and load an extension a file asks for (a SQLite file opened as DuckDB wants
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from domain_lsp.catalog.model import Catalog, Column, Function, Table
+from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Function, Table
 from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
+from domain_lsp.catalog.sources.comments import comment_metadata
 from domain_lsp.catalog.sources.live import missing_driver
 from domain_lsp.config import SourceSettings
 
@@ -53,15 +56,23 @@ def load_duckdb(path: Path, settings: SourceSettings, catalog: Catalog) -> list[
         ).fetchall():
             if wanted and schema.casefold() not in wanted:
                 continue
-            tables[(schema, name)] = Table(name, schema, kind=kind, description=comment or None)
-        for schema, name, column, type_, comment in connection.execute(
-            f"SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns() WHERE {where} "
-            "ORDER BY schema_name, table_name, column_index",
+            tags, deprecated = comment_metadata(comment)
+            tables[(schema, name)] = Table(
+                name, schema, kind=kind, description=comment or None, tags=tags, deprecated=deprecated
+            )
+        for schema, name, column, type_, comment, nullable in connection.execute(
+            "SELECT schema_name, table_name, column_name, data_type, comment, is_nullable FROM duckdb_columns() "
+            f"WHERE {where} ORDER BY schema_name, table_name, column_index",
             [database[0] if database else ""],
         ).fetchall():
             table = tables.get((schema, name))
             if table is not None:
-                table.add_column(Column(column, type_, comment or None))
+                tags, deprecated = comment_metadata(comment)
+                table.add_column(Column(column, type_, comment or None, None, tags, deprecated, nullable is False))
+        try:
+            _add_keys(connection, where, database[0] if database else "", tables)
+        except duckdb.Error:  # a DuckDB without duckdb_constraints()'s reference columns: no keys, never no tables
+            pass
         for table in tables.values():
             catalog.add_table(table)
         for schema, name in connection.execute(
@@ -74,6 +85,29 @@ def load_duckdb(path: Path, settings: SourceSettings, catalog: Catalog) -> list[
     finally:
         connection.close()
     return []
+
+
+def _add_keys(connection: Any, where: str, database: str, tables: dict[tuple[str, str], Table]) -> None:
+    """PRIMARY KEY, UNIQUE and FOREIGN KEY constraints (NOT NULL comes with the columns). A
+    foreign key's target is in the referencing table's schema: DuckDB allows no other."""
+    for schema, name, kind, columns, target, target_columns in connection.execute(
+        "SELECT schema_name, table_name, constraint_type, constraint_column_names, referenced_table, "
+        f"referenced_column_names FROM duckdb_constraints() WHERE {where} "
+        "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY') ORDER BY constraint_index",
+        [database],
+    ).fetchall():
+        table = tables.get((schema, name))
+        if table is None or not columns:
+            continue
+        names = tuple(columns)
+        if kind == "PRIMARY KEY":
+            table.primary_key = names
+        elif kind == "UNIQUE":
+            if names != table.primary_key and names not in table.unique_keys:
+                table.unique_keys = (*table.unique_keys, names)
+        elif target:
+            fk = ForeignKey(names, f"{schema}.{target}", tuple(target_columns or ()))
+            table.foreign_keys = (*table.foreign_keys, fk)
 
 
 def _is_sqlite(path: Path) -> bool:

@@ -1,5 +1,6 @@
 """Schema from a SQLite database file, opened read-only (URI mode=ro): tables, views and
-their columns. SQLite keeps no comments, so nothing here has a description.
+their columns, primary keys, foreign keys, unique indexes (UNIQUE constraints are indexes too)
+and NOT NULL. SQLite keeps no comments, so nothing here has a description.
 
 The file is the workspace's: it is never written (not even the -wal and -shm files SQLite adds
 beside a WAL-mode database), no extension can be loaded, and the schema's views and triggers are
@@ -12,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from domain_lsp.catalog.model import Catalog, Column, Table
+from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Table
 from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
 from domain_lsp.config import SourceSettings
 
@@ -41,17 +42,55 @@ def load_sqlite(path: Path, settings: SourceSettings, catalog: Catalog) -> list[
         for name, kind in rows:
             table = Table(name, SCHEMA, kind=kind)
             # table_xinfo lists generated columns too; `hidden` 1 marks a virtual table's hidden ones.
-            for column, type_, hidden in connection.execute(
-                "SELECT name, type, hidden FROM pragma_table_xinfo(?) ORDER BY cid", (name,)
+            key_columns: list[tuple[int, str]] = []
+            for column, type_, hidden, not_null, pk in connection.execute(
+                'SELECT name, type, hidden, "notnull", pk FROM pragma_table_xinfo(?) ORDER BY cid', (name,)
             ):
                 if hidden != 1:
-                    table.add_column(Column(column, type_ or None))
+                    table.add_column(Column(column, type_ or None, not_null=bool(not_null)))
+                if pk:
+                    key_columns.append((pk, column))
+            if kind == "table":
+                _add_keys(connection, table, tuple(column for _, column in sorted(key_columns)))
             catalog.add_table(table)
     except sqlite3.DatabaseError as exc:
         raise SourceUnavailable(f"cannot read {path}: {exc}") from None
     finally:
         connection.close()
     return []
+
+
+def _add_keys(connection: sqlite3.Connection, table: Table, primary_key: tuple[str, ...]) -> None:
+    """Keys from the pragmas. A primary key column may hold NULL in SQLite (a historical quirk),
+    except a rowid alias (a single INTEGER PRIMARY KEY): only that one is NOT NULL by its key."""
+    table.primary_key = primary_key
+    if len(primary_key) == 1:
+        column = table.column(primary_key[0])
+        if column is not None and (column.type or "").upper() == "INTEGER":
+            column.not_null = True
+    unique: list[tuple[str, ...]] = []
+    for index, is_unique, origin, partial in connection.execute(
+        'SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY seq DESC', (table.name,)
+    ):
+        if not is_unique or partial or origin == "pk":
+            continue  # a partial index is unique among some rows only
+        names = [
+            name for (name,) in connection.execute("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (index,))
+        ]
+        if names and all(names) and tuple(names) not in unique:  # a name is NULL for an expression
+            unique.append(tuple(names))
+    table.unique_keys = tuple(unique)
+    references: dict[int, tuple[str, list[str], list[str | None]]] = {}
+    for number, target, column, target_column in connection.execute(
+        'SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id DESC, seq', (table.name,)
+    ):
+        _, columns, target_columns = references.setdefault(number, (target, [], []))
+        columns.append(column)
+        target_columns.append(target_column)
+    table.foreign_keys = tuple(
+        ForeignKey(tuple(columns), target, tuple(c for c in target_columns if c) if all(target_columns) else ())
+        for target, columns, target_columns in references.values()
+    )
 
 
 def _uri(path: Path) -> str:
