@@ -179,7 +179,7 @@ class DdlApplier:
                 table.add_column(Column(name, location=table.location))
         elif not table.columns and not (schema_def is not None and kind == "TABLE"):
             return False
-        _primary_key_not_null(table)
+        _primary_key_not_null(table, self.ctx.dialect)
         self.catalog.add_table(table)
         return True
 
@@ -223,8 +223,6 @@ class DdlApplier:
                 description = constraint_kind.name
             elif isinstance(constraint_kind, exp.NotNullColumnConstraint):
                 not_null = not constraint_kind.args.get("allow_null")  # `NULL` says nullable
-            elif isinstance(constraint_kind, exp.PrimaryKeyColumnConstraint):
-                not_null = True
         if description is None and definition.comments:
             description = " ".join(c.strip() for c in definition.comments).strip() or None
         tags, deprecated = comment_metadata(description)
@@ -286,6 +284,7 @@ class DdlApplier:
                 renamed.name = action.this.name
                 renamed.schema = action.this.db or table.schema
                 self.catalog.add_table(renamed)
+        _primary_key_not_null(table, self.ctx.dialect)
         self.catalog.version += 1
         return True
 
@@ -440,13 +439,16 @@ def _add_table_key(table: Table, item: exp.Expr) -> None:
         if columns:
             table.primary_key = columns
             table.unique_keys = tuple(u for u in table.unique_keys if [key(c) for c in u] != [key(c) for c in columns])
-            _primary_key_not_null(table)
 
 
-def _primary_key_not_null(table: Table) -> None:
+def _primary_key_not_null(table: Table, dialect: str) -> None:
+    """A primary key's columns are NOT NULL; in SQLite only a rowid alias (a single INTEGER
+    PRIMARY KEY) is: it lets any other primary key column hold NULL."""
     for name in table.primary_key:
         column = table.column(name)
-        if column is not None:
+        if column is None:
+            continue
+        if dialect != "sqlite" or (len(table.primary_key) == 1 and key(column.type or "") in ("int", "integer")):
             column.not_null = True
 
 

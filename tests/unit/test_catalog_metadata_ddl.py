@@ -197,3 +197,8 @@ def test_key_syntax_of_other_dialects() -> None:
     )
     assert (sqlite.primary_key, sqlite.unique_keys) == (("id",), (("u",),))
     assert sqlite.foreign_keys == (ForeignKey(("u",), "o", ("u",)),)
+    assert not_null(sqlite) == ["id", "u"]
+    # SQLite lets a primary key column hold NULL, but for a rowid alias (INTEGER PRIMARY KEY)
+    text_key = ddl_table("CREATE TABLE k (code TEXT PRIMARY KEY, n INT);", "k", dialect="sqlite")
+    assert (text_key.primary_key, not_null(text_key)) == (("code",), [])
+    assert not_null(ddl_table("CREATE TABLE k (code TEXT PRIMARY KEY, n INT);", "k")) == ["code"]
