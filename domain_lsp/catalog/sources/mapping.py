@@ -2,6 +2,11 @@
 database level above the schemas. A column may also be `{type: ..., description: ...}`; a table
 may be `{columns: {...}, description: ...}`, its columns also a list of names or of
 `{name, type, description}`. Every table and column keeps the line and character of its key.
+
+Keys and metadata (docs/configuration.md#sqlschemas has the syntax): a table's `primary_key`,
+`unique_keys`, `foreign_keys`, `not_null`, `required_filters`, `tags` and `deprecated`; a
+column's `primary_key`, `unique`, `not_null` (or `nullable: false`), `references`, `tags`
+and `deprecated`. A key naming a column the table does not have is a problem, and is skipped.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from domain_lsp.catalog.model import Catalog, Column, Location, Table
+from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Location, Table, key
 from domain_lsp.catalog.sources import SourceProblem
 from domain_lsp.text import LineIndex
 
@@ -40,9 +45,28 @@ DETAIL_KEYS = frozenset(
         "unique",
         "constraints",
         "tests",
+        "not_null",
+        "references",
     }
 )
-TABLE_KEYS = frozenset({"columns", "description", "comment", "kind", "tags", "meta"})
+TABLE_KEYS = frozenset(
+    {
+        "columns",
+        "description",
+        "comment",
+        "kind",
+        "tags",
+        "meta",
+        "deprecated",
+        "primary_key",
+        "unique_keys",
+        "foreign_keys",
+        "not_null",
+        "required_filters",
+    }
+)
+REFERENCE = re.compile(r"\s*([^()]+?)\s*(?:\(([^()]*)\))?\s*")
+"""`core.customer` (its primary key) or `core.customer(customer_id)`."""
 MAX_KEY_DEPTH = 5  # database/schema/table/columns/column
 
 
@@ -214,8 +238,10 @@ class _Loader:
         return Location(self.path, *where) if where is not None else None
 
     def problem(self, key_path: KeyPath, message: str) -> None:
-        where = self.positions.get(key_path, (0, 0))
-        self.problems.append(SourceProblem(message, *where))
+        """At the key, else at the nearest enclosing key whose position is known."""
+        while key_path and key_path not in self.positions:
+            key_path = key_path[:-1]
+        self.problems.append(SourceProblem(message, *self.positions.get(key_path, (0, 0))))
 
     def schema(self, key_path: KeyPath, database: str, schema: str, tables: Any) -> None:
         dotted = ".".join(p for p in (database, schema) if p)
@@ -228,6 +254,7 @@ class _Loader:
 
     def table(self, key_path: KeyPath, database: str, schema: str, name: str, spec: Any) -> None:
         table = Table(name, schema, database, location=self.location(key_path))
+        table_path = key_path
         columns = spec
         if _is_table_form(spec):
             columns = spec["columns"]
@@ -235,6 +262,7 @@ class _Loader:
             table.kind = str(spec.get("kind", "table"))
             table.tags, table.deprecated = _metadata(spec)
             key_path = (*key_path, "columns")
+        column_keys: list[tuple[KeyPath, str, dict[Any, Any]]] = []
         if isinstance(columns, list):
             for item in columns:
                 column = self.listed_column(item, table.location)
@@ -242,13 +270,114 @@ class _Loader:
                     self.problem(key_path, f"`{table.qualified_name}`: a column must be a name or have a `name` key")
                     return
                 table.add_column(column)
+                if isinstance(item, dict):
+                    column_keys.append((key_path, column.name, item))
         elif isinstance(columns, dict):
             for column_name, detail in columns.items():
-                table.add_column(self.column((*key_path, str(column_name)), str(column_name), detail))
+                column_path = (*key_path, str(column_name))
+                table.add_column(self.column(column_path, str(column_name), detail))
+                if isinstance(detail, dict):
+                    column_keys.append((column_path, str(column_name), detail))
         else:
             self.problem(key_path, f"`{table.qualified_name}`: expected a mapping of columns, got {_kind(columns)}")
             return
+        for column_path, column_name, detail in column_keys:
+            self.column_keys(table, column_path, column_name, detail)
+        if _is_table_form(spec):
+            self.table_keys(table, table_path, spec)
+        for name in table.primary_key:
+            found = table.column(name)
+            if found is not None:
+                found.not_null = True
         self.catalog.add_table(table)
+
+    def column_keys(self, table: Table, key_path: KeyPath, name: str, detail: dict[Any, Any]) -> None:
+        """`primary_key: true`, `unique: true`, `not_null: true` / `nullable: false`,
+        `references: core.customer(customer_id)`, and the same words listed in `constraints`."""
+        listed = detail.get("constraints")
+        words = {w for w in listed if isinstance(w, str)} if isinstance(listed, list) else set()
+        column = table.column(name)
+        if detail.get("primary_key") is True or "primary_key" in words:
+            table.primary_key = (name,)
+        if detail.get("unique") is True or "unique" in words:
+            _add_unique(table, (name,))
+        if column is not None and (
+            detail.get("not_null") is True or detail.get("nullable") is False or "not_null" in words
+        ):
+            column.not_null = True
+        if "references" in detail:
+            fk = self.reference((*key_path, "references"), table, (name,), detail["references"])
+            if fk is not None and fk not in table.foreign_keys:
+                table.foreign_keys = (*table.foreign_keys, fk)
+
+    def table_keys(self, table: Table, key_path: KeyPath, spec: dict[Any, Any]) -> None:
+        """A table's `primary_key`, `unique_keys`, `foreign_keys`, `not_null` and `required_filters`."""
+        if "primary_key" in spec:
+            columns = self.columns_of(table, (*key_path, "primary_key"), spec["primary_key"])
+            if columns:
+                table.primary_key = columns
+        if "unique_keys" in spec:
+            keys = spec["unique_keys"]
+            if not isinstance(keys, list):
+                self.problem(
+                    (*key_path, "unique_keys"), f"`{table.qualified_name}`: `unique_keys` must be a list of keys"
+                )
+            for item in keys if isinstance(keys, list) else ():
+                columns = self.columns_of(table, (*key_path, "unique_keys"), item)
+                if columns:
+                    _add_unique(table, columns)
+        if "not_null" in spec:
+            for name in self.columns_of(table, (*key_path, "not_null"), spec["not_null"]):
+                column = table.column(name)
+                if column is not None:
+                    column.not_null = True
+        if "required_filters" in spec:
+            table.required_filters = self.columns_of(table, (*key_path, "required_filters"), spec["required_filters"])
+        if "foreign_keys" in spec:
+            entries = spec["foreign_keys"]
+            fk_path = (*key_path, "foreign_keys")
+            if not isinstance(entries, list):
+                entries = [None]
+            for entry in entries:
+                if not isinstance(entry, dict) or "references" not in entry or "columns" not in entry:
+                    self.problem(
+                        fk_path,
+                        f"`{table.qualified_name}`: each foreign key is `{{columns: [...], references: table(columns)}}`",
+                    )
+                    continue
+                columns = self.columns_of(table, fk_path, entry["columns"])
+                fk = self.reference(fk_path, table, columns, entry["references"]) if columns else None
+                if fk is not None and fk not in table.foreign_keys:
+                    table.foreign_keys = (*table.foreign_keys, fk)
+
+    def columns_of(self, table: Table, key_path: KeyPath, value: Any) -> tuple[str, ...]:
+        """A name or a list of names, each a column of the table; () (with a problem) otherwise."""
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+            self.problem(
+                key_path, f"`{table.qualified_name}`: `{key_path[-1]}` must be a column name or a list of them"
+            )
+            return ()
+        missing = [n for n in names if table.column(n) is None]
+        if missing and table.columns_known:
+            listed = ", ".join(f"`{n}`" for n in missing)
+            self.problem(
+                key_path, f"`{table.qualified_name}`: `{key_path[-1]}` names {listed}, not a column of the table"
+            )
+            return ()
+        return tuple(names)
+
+    def reference(self, key_path: KeyPath, table: Table, columns: tuple[str, ...], value: Any) -> ForeignKey | None:
+        match = REFERENCE.fullmatch(value) if isinstance(value, str) else None
+        target_columns = tuple(c.strip() for c in match.group(2).split(",")) if match and match.group(2) else ()
+        if match is None or not all(target_columns) or len(target_columns) not in (0, len(columns)):
+            self.problem(
+                key_path,
+                f"`{table.qualified_name}`: `references` must be `table` or `table(column, ...)`, one column per"
+                " referencing column",
+            )
+            return None
+        return ForeignKey(columns, match.group(1), target_columns)
 
     def column(self, key_path: KeyPath, name: str, detail: Any) -> Column:
         location = self.location(key_path)
@@ -302,6 +431,14 @@ def _metadata(spec: dict[Any, Any]) -> tuple[tuple[str, ...], str | None]:
     if "deprecated" in spec:
         meta = {**meta, "deprecated": spec["deprecated"]}
     return tags_of(spec.get("tags"), None, meta), deprecation_of(meta, None)
+
+
+def _add_unique(table: Table, columns: tuple[str, ...]) -> None:
+    folded = tuple(key(c) for c in columns)
+    if folded != tuple(key(c) for c in table.primary_key) and all(
+        tuple(key(c) for c in u) != folded for u in table.unique_keys
+    ):
+        table.unique_keys = (*table.unique_keys, columns)
 
 
 def _str(value: Any) -> str | None:
