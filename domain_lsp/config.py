@@ -37,12 +37,13 @@ SOURCE_KEYS = ("kind", "dsn_env", "path", "url", "token_env", "schemas", "timeou
 
 # The accepted keys, by table; the docs (docs/configuration.md) describe each one.
 KEYS: dict[str, tuple[str, ...]] = {
-    "": ("sql", "packages", "python", "diagnostics"),
+    "": ("sql", "packages", "python", "diagnostics", "conventions"),
     "sql": ("dialect", "schemas", "search_path", "sources"),
     "sql.sources": SOURCE_KEYS,
     "packages": ("inventory", "allow", "deny", "index"),
     "python": ("environment",),
     "diagnostics": ("select", "ignore", "severity"),
+    "conventions": ("pii", "deprecated", "required_filters"),
 }
 SEVERITY_NAMES = ("error", "warning", "information", "hint")
 
@@ -129,6 +130,26 @@ class DiagnosticSettings:
 
 
 @dataclass(frozen=True)
+class Convention:
+    """One `[conventions]` entry: a column tagged PII, a table or column deprecated, or a table's
+    required filters. Applied to the loaded catalog (catalog/conventions.py), where a name that
+    matches nothing is a problem on `line`."""
+
+    kind: str
+    """"pii", "deprecated" or "required_filters"."""
+    name: str
+    """As written: "core.customer.email", "sales.orders_v1"."""
+    note: str = ""
+    """A deprecation's note ("use sales.orders")."""
+    columns: tuple[str, ...] = ()
+    """A table's required filters."""
+    line: int | None = None
+    """Where the entry is written in the config file (1-based)..."""
+    character: int = 0
+    """...and the 0-based character where its name starts."""
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     """The folder that relative paths and globs start from."""
@@ -141,6 +162,8 @@ class Config:
     packages: PackageSettings = field(default_factory=PackageSettings)
     python: PythonSettings = field(default_factory=PythonSettings)
     diagnostics: DiagnosticSettings = field(default_factory=DiagnosticSettings)
+    conventions: tuple[Convention, ...] = ()
+    """`[conventions]`: metadata the team keeps nowhere else, in the order written."""
     trusted: bool = False
     """Never read from the file: the front-end sets it from the user's choice (domain_lsp.trust).
     Untrusted, the workspace's own interpreter never runs and no host the workspace names is
@@ -420,7 +443,63 @@ class _Validator:
                 ignore=self.codes(diagnostics.get("ignore", []), "diagnostics.ignore"),
                 severity=self.severities(diagnostics.get("severity", {})),
             ),
+            conventions=self.conventions(document.get("conventions", {})),
         )
+
+    def conventions(self, value: Any) -> tuple[Convention, ...]:
+        """`pii = ["core.customer.email"]`, `[conventions.deprecated] "sales.orders_v1" = "use
+        sales.orders"`, `[conventions.required_filters] "analytics.events" = ["event_date"]`."""
+        table = self.table(value, "conventions")
+        self.check_keys(table, "conventions")
+        found: list[Convention] = []
+        for name in self.strings(table.get("pii", []), "conventions.pii"):
+            if not dotted_parts(name):
+                raise self.fail("conventions.pii", f"`{name}` is not a table or column name")
+            if len(dotted_parts(name)) < 2:
+                raise self.fail(
+                    "conventions.pii", f"`{name}` is not a column; write table.column (core.customer.email)"
+                )
+            found.append(Convention("pii", name, **self._where_named(name, "pii")))
+        deprecated = self.table(table.get("deprecated", {}), "conventions.deprecated")
+        for name, note in deprecated.items():
+            key = f"conventions.deprecated.{name}"
+            if note is not True and not isinstance(note, str):
+                raise self.fail(key, f'expected the note ("use sales.orders") or true, got {_kind(note)}')
+            where = self._where_named(name, "deprecated")
+            found.append(
+                Convention("deprecated", name, "" if note is True else self.string(note, key).strip(), **where)
+            )
+        required = self.table(table.get("required_filters", {}), "conventions.required_filters")
+        for name, columns in required.items():
+            key = f"conventions.required_filters.{name}"
+            listed = self.strings(columns, key)
+            if not listed:
+                raise self.fail(key, "expected the columns a query must filter on, got an empty list")
+            found.append(
+                Convention("required_filters", name, columns=listed, **self._where_named(name, "required_filters"))
+            )
+        for convention in found:
+            if not dotted_parts(convention.name):
+                raise self.fail(f"conventions.{convention.kind}", f"`{convention.name}` is not a table or column name")
+        return tuple(found)
+
+    def _where_named(self, name: str, key: str) -> dict[str, Any]:
+        """Where a conventions entry names `name` (quoted, as TOML needs a dotted name to be),
+        searched from the header of its own table (`[conventions.deprecated]`, else
+        `[conventions]`): `line` (1-based) and `character`; else the line of its key."""
+        start = 0
+        tool = r"(?:tool\s*\.\s*[\"']?domain-lsp[\"']?\s*\.\s*)?"
+        for table in (rf"conventions\s*\.\s*{key}\s*\]", r"conventions\s*[.\]]"):
+            header = re.search(rf"^\s*\[\s*{tool}{table}", self.text, re.MULTILINE)
+            if header is not None:
+                start = header.start()
+                break
+        quoted = re.compile(r"([\"'])" + re.escape(name) + r"\1")
+        match = quoted.search(self.text, start) or quoted.search(self.text)
+        if match is None:
+            return {"line": self._line_of((*self.prefix, "conventions", key))}
+        line_start = self.text.rfind("\n", 0, match.start()) + 1
+        return {"line": self.text.count("\n", 0, match.start()) + 1, "character": match.start() - line_start}
 
     def codes(self, value: Any, key: str) -> tuple[str, ...]:
         codes = self.strings(value, key)
@@ -539,6 +618,16 @@ class _Validator:
         for name, reason in table.items():
             self.string(reason, f"packages.deny.{name}")
         return tuple((name, reason) for name, reason in table.items())
+
+
+_NAME_PART = r'"(?:[^"]|"")+"|[^."]+'
+
+
+def dotted_parts(name: str) -> list[str]:
+    """`core."Customer List".email` as its parts, quotes removed; [] when it is no dotted name."""
+    if not re.fullmatch(rf"(?:{_NAME_PART})(?:\.(?:{_NAME_PART}))*", name.strip()):
+        return []
+    return [part[1:-1].replace('""', '"') if part[0] == '"' else part for part in re.findall(_NAME_PART, name.strip())]
 
 
 def _hint(word: str, known: list[str], otherwise: str) -> str:

@@ -394,18 +394,19 @@ def load_catalog(
     (the reload command) and still saves the result.
     """
     from domain_lsp.catalog import cache
+    from domain_lsp.catalog.conventions import apply_conventions
 
     if use_cache and not refresh:
         with paused_gc():
             cached = cache.read(config)
         if cached is not None and not files_changed(cached) and (allow_stale or not live_due(cached, on_demand=True)):
-            return cached
+            return apply_conventions(config, cached)
     loaded = load_sources(config)
     if use_cache:
         gc.collect()  # DDL's parse trees, before the cache's copy joins them at the peak
         with paused_gc():
             cache.write(config, loaded)
-    return loaded
+    return apply_conventions(config, loaded)  # after the cache: it holds what the sources say
 
 
 @contextmanager
