@@ -16,8 +16,10 @@ from pathlib import Path
 from domain_lsp.analysis.sql.cache import read_once
 from domain_lsp.catalog.load import SourceReport, glob_problems
 from domain_lsp.config import Config, find_config, load_config, load_named_config, vcs_root
-from domain_lsp.findings import Finding
+from domain_lsp.findings import Finding, Severity
 from domain_lsp.gitdiff import changed_lines, touches
+from domain_lsp.inventory.model import Inventory, InventoryProblem, normalize
+from domain_lsp.inventory.report import inventory_findings
 from domain_lsp.paths import Boundary, read_file
 from domain_lsp.policy import Policy
 from domain_lsp.project import CHECKED_SUFFIXES, Project
@@ -149,8 +151,11 @@ class Checker:
         unread = glob_problems(config, boundary) if config.path is not None else []
         if config.path is not None and unread:
             text, _ = read_text(config.path, boundary)
+            # Fail closed: a glob that reads nothing turns every table and column check off.
             findings = [
-                Finding("source-error", f"schema glob `{glob}` {problem}", *_where(text, glob))
+                Finding(
+                    "missing-input", f"schema glob `{glob}` {problem}; fix the path in sql.schemas", *_where(text, glob)
+                )
                 for glob, problem in unread
             ]
             files.append(CheckedFile(config.path, LineIndex(text), policy.apply(findings)))
@@ -163,11 +168,15 @@ def _source_file(report: SourceReport, policy: Policy, boundary: Boundary) -> Ch
     text, _ = read_text(report.path, boundary)
     lines = LineIndex(text)
     findings = []
+    # A live source that never loaded here and has no copy adds no tables: an error, so the gate
+    # fails (its tables would be reported unknown; this says why). With a copy it is a warning.
+    unread = report.failed and not any(problem.fallback for problem in report.problems)
     for problem in report.problems:
         start = min(lines.line_start(problem.line) + problem.character, len(text))
         word = _WORD.match(text, start)
         end = word.end() if word else start
-        findings.append(Finding("source-error", f"{report.kind} source: {problem.message}", start, end))
+        severity = Severity.ERROR if unread else None
+        findings.append(Finding("source-error", f"{report.kind} source: {problem.message}", start, end, severity))
     return CheckedFile(report.path, lines, policy.apply(findings))
 
 
@@ -215,9 +224,11 @@ def run_check(
     diff: str | None = None,
     cwd: Path | None = None,
     trusted: bool | None = None,
+    strict: bool = False,
 ) -> CheckRun:
     """Raises ConfigError for an invalid config file and DiffError when `diff` cannot be
-    resolved; everything else becomes a finding.
+    resolved; everything else becomes a finding. `strict` (CI): a declared package that is not
+    installed, and so left imports only hinted, is an error on its declaration.
 
     `jobs` None picks a number of processes from the CPUs and the number of files.
     """
@@ -236,6 +247,8 @@ def run_check(
     checked = [file for file, _ in results]
     # This process has loaded every project used (pool.run_batches warms them before forking).
     extras = [extra for key in dict.fromkeys(key for _, key in results) for extra in checker.source_problems(key)]
+    if strict:
+        extras.extend(uninstalled_declarations(checker, results))
     if shard is not None:  # each source problem once across the shards
         extras = [extra for extra in extras if shard_of(extra.path, root, shard[1]) == shard[0]]
     count = len(checked)
@@ -255,6 +268,56 @@ def run_check(
             lines = changed.get(item.path.resolve(), set())
             item.findings[:] = [f for f in item.findings if _on_changed_line(item, f, lines)]
     return CheckRun(checked, count, root)
+
+
+def uninstalled_declarations(checker: Checker, results: list[Checked]) -> list[CheckedFile]:
+    """Strict runs: each declared package whose absence left some import only a hint, as a
+    `missing-input` error at its declaration (once per project, however many files import it).
+    The imports stay hints: whether the package provides them cannot be told without it."""
+    hinted: dict[Path, dict[str, int]] = {}
+    for file, key in results:
+        for finding in file.findings:
+            for module in filter(None, finding.data.get("uninstalled", "").split(",")):
+                counts = hinted.setdefault(key, {})
+                counts[module] = counts.get(module, 0) + 1
+    files: list[CheckedFile] = []
+    for key, modules in hinted.items():
+        project, policy = checker.projects[key], checker.policies[key]
+        context = project.package_context()
+        problems: list[InventoryProblem] = []
+        for module in sorted(modules):
+            for distribution in context.names.declared_by(module):
+                declared = context.inventory.declared.get(normalize(distribution))
+                if declared is None:
+                    continue
+                count = modules[module]
+                problems.append(
+                    InventoryProblem(
+                        declared.path,
+                        f"`{declared.name}` is declared but not installed in the environment imports are judged "
+                        f"against, so {count} unknown import{'s' if count != 1 else ''} beside `import {module}` "
+                        "could only be hinted; install the project's dependencies in the job, or point "
+                        "python.environment at the environment that has them",
+                        declared.line,
+                        _column_of(declared.path, declared.line, declared.name),
+                        "missing-input",
+                    )
+                )
+        by_path = inventory_findings(Inventory(problems=problems))
+        boundary = Boundary.of_config(project.config)
+        for path, findings in by_path.items():
+            files.append(CheckedFile(path, LineIndex(read_text(path, boundary)[0]), policy.apply(findings)))
+    return [file for file in files if file.findings]
+
+
+def _column_of(path: Path, line: int, name: str) -> int:
+    """Where `name` is written on 1-based `line` of `path` (0 when it cannot be found)."""
+    text, _ = read_text(path)
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return 0
+    found = lines[line - 1].lower().find(name.lower())
+    return max(found, 0)
 
 
 def _on_changed_line(item: CheckedFile, finding: Finding, lines: set[int] | None) -> bool:

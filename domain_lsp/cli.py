@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--shard", metavar="I/N", help="check only the I-th of N stable parts of the files (CI matrix)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found (2 still means 2)")
     check.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fail closed on an incomplete environment: a declared package that is not installed is an error "
+        "(the default when CI is set)",
+    )
+    check.add_argument(
         "--statistics", action="store_true", help="print how many findings of each code instead of the findings"
     )
     check.add_argument(
@@ -257,6 +264,7 @@ def run_check_command(args: argparse.Namespace) -> int:
     from domain_lsp.policy import UnknownCode, parse_codes
     from domain_lsp.pool import WorkerCrashed
     from domain_lsp.stdin import check_text, read_stdin, stdin_path
+    from domain_lsp.trust import in_ci
 
     problem = _check_usage(args)
     if problem is not None:
@@ -293,6 +301,7 @@ def run_check_command(args: argparse.Namespace) -> int:
             shard=shard,
             diff=args.diff or None,
             trusted=args.trust,
+            strict=args.strict if args.strict is not None else in_ci(),
         )
 
     try:

@@ -50,6 +50,12 @@ RULES: dict[str, Rule] = {
             "unknown-function", Severity.ERROR, "A function the dialect does not have and the catalog does not declare."
         ),
         Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
+        Rule(
+            "missing-input",
+            Severity.ERROR,
+            "Something the config names is not there: a schema glob matching no file, an inventory file, "
+            "a Python environment; the checks that need it are off, so the gate fails.",
+        ),
         Rule("source-error", Severity.WARNING, "A schema source could not be read or parsed."),
         Rule("file-error", Severity.WARNING, "A file could not be read as text (binary, invalid UTF-8, unreadable)."),
         Rule(

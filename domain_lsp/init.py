@@ -181,7 +181,7 @@ def discover(root: Path) -> Found:
         if _PERMANENT_DDL.search(_NOISE.sub(" ", text)):  # a query file's CREATE TEMP TABLE declares nothing
             texts[path] = text
     found.schema_files = list(texts)
-    found.schema_globs = _globs(found.schema_files, list(walk(root, (".sql",))), root)
+    found.schema_globs = _globs(found.schema_files, list(walk(root, (".sql",), within_project=True)), root)
     found.dialect, found.evidence = guess_dialect(texts)
     qualifiers: Counter[str] = Counter()
     for text in texts.values():

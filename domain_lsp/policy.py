@@ -21,6 +21,8 @@ class UnknownCode(ValueError):
 def parse_codes(text: str) -> tuple[str, ...]:
     """`unknown-column,unknown-table` → the codes; raises UnknownCode for a code not in RULES."""
     codes = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not codes:  # `--select ''` (an unset CI variable) would turn every check off
+        raise UnknownCode("no code given; name at least one, see docs/rules.md for the codes")
     for code in codes:
         if code not in RULES:
             close = difflib.get_close_matches(code, list(RULES), n=1, cutoff=0.6)

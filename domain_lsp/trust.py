@@ -280,9 +280,14 @@ def workspace_trusted(root: Path | None, explicit: bool | None = None) -> bool:
     settings = user_settings()
     if settings.trust_env:
         return True
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false"):
+    if in_ci():
         return False
     return settings.is_trusted(root)
+
+
+def in_ci() -> bool:
+    """Whether `CI` is set, as CI services set it (`true`, `1`); empty, `0` and `false` are not."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
 
 
 def explicit_trust(options: object) -> bool | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pathspec
 
+from domain_lsp.config import CONFIG_FILE
 from domain_lsp.paths import Boundary, inside, read_file, vcs_root
 
 GITIGNORE_LIMIT = 1024 * 1024
@@ -65,9 +66,30 @@ def _enclosing_specs(root: Path, top: Path | None) -> list[tuple[Path, pathspec.
     return specs
 
 
-def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
+DISCOVERY_LIMIT = 50_000
+"""Files a project's discovery (schema files, workspace modules) looks at before it stops and
+says so: a config-less run from a home folder must end, and a real project names its globs."""
+
+
+def is_other_project(folder: Path) -> bool:
+    """A folder that is a project of its own: a nested repository (`.git`, a folder or a
+    submodule's file) or one with its own config. Discovery for the project above stops there."""
+    if (folder / ".git").exists() or (folder / CONFIG_FILE).is_file():
+        return True
+    try:
+        head = read_file(folder / "pyproject.toml", GITIGNORE_LIMIT, Boundary((folder,)), head=True)
+    except OSError:
+        return False
+    return b"[tool.domain-lsp]" in head
+
+
+def walk(root: Path, suffixes: Iterable[str], within_project: bool = False, limit: int | None = None) -> Iterator[Path]:
     """Files under `root` with one of `suffixes`, in a stable order, each real file once, named
     as written (a link by its own name).
+
+    `within_project` (discovery for the project at `root`): folders that are projects of their
+    own are not entered, and after `limit` files (DISCOVERY_LIMIT by default) the walk stops
+    with a warning.
 
     A link whose target lies outside `root` is skipped, silently: a committed
     `x.sql -> /proc/self/fd/1` or `-> ~/.netrc` is nobody's source file. A link within `root`
@@ -138,13 +160,29 @@ def walk(root: Path, suffixes: Iterable[str]) -> Iterator[Path]:
             if is_dir:
                 if entry.name in SKIP_DIRS or ignored(path, True) or _is_virtualenv(path):
                     continue
+                if within_project and is_other_project(path):
+                    log.info("discovery under %s does not enter %s: a project of its own", root, path)
+                    continue
                 yield from visit(path)
             elif entry.name.endswith(wanted) and not ignored(path, False) and first_visit(path):
                 yield path
         if spec is not None:
             specs.pop()
 
-    yield from visit(root)
+    if not within_project:
+        yield from visit(root)
+        return
+    bound = DISCOVERY_LIMIT if limit is None else limit
+    for count, path in enumerate(visit(root)):
+        if count == bound:
+            log.warning(
+                "stopped looking for files under %s after %s of them; name the files in the config "
+                "(sql.schemas) or run from the project's folder",
+                root,
+                f"{bound:,}",
+            )
+            return
+        yield path
 
 
 def expand(paths: Iterable[Path], suffixes: Iterable[str]) -> list[tuple[Path, Path]]:

@@ -158,7 +158,7 @@ def schema_files(config: Config, boundary: Boundary | None = None) -> list[Path]
     """
     boundary = boundary or Boundary.of_config(config)
     if config.sql.schemas is None:
-        return [path for path in walk(config.root, (".sql",)) if _looks_like_ddl(path, boundary)]
+        return [path for path in walk(config.root, (".sql",), within_project=True) if _looks_like_ddl(path, boundary)]
     files: list[Path] = []
     seen: set[Path] = set()
     for pattern in config.sql.schemas:
@@ -177,7 +177,7 @@ def candidate_files(config: Config) -> list[Path]:
     the key also changes when the user allows or withdraws its folder.
     """
     if config.sql.schemas is None:
-        return list(walk(config.root, (".sql",)))
+        return list(walk(config.root, (".sql",), within_project=True))
     boundary = Boundary.of_config(config)
     return [
         path if boundary.contains(path) else path.with_name(f"{path.name} (outside the workspace)")

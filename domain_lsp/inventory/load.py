@@ -48,10 +48,12 @@ def reader_for(path: Path) -> Reader | None:
     return None
 
 
-def inventory_files(config: Config, boundary: Boundary | None = None, outside: list[str] | None = None) -> list[Path]:
+def inventory_files(
+    config: Config, boundary: Boundary | None = None, outside: list[str] | None = None, empty: list[str] | None = None
+) -> list[Path]:
     """The files the globs match, as written (a link by its own name; its target is judged when
     read), each file once. Globs that start outside `boundary` list nothing; they are added to
-    `outside`, when given."""
+    `outside`, when given; configured globs that match no file to `empty`."""
     boundary = boundary or Boundary.of_config(config)
     patterns = config.packages.inventory if config.packages.inventory is not None else DISCOVERED
     files: list[Path] = []
@@ -60,6 +62,8 @@ def inventory_files(config: Config, boundary: Boundary | None = None, outside: l
         matches = glob(config.root, pattern, boundary)
         if matches is None and outside is not None:
             outside.append(pattern)
+        if matches == [] and empty is not None and config.packages.inventory is not None:
+            empty.append(pattern)
         for match in matches or ():
             if match.resolve() not in seen:
                 seen.add(match.resolve())
@@ -86,18 +90,25 @@ def load_inventory(config: Config) -> Inventory:
     global _reads
     boundary = Boundary.of_config(config)
     outside: list[str] = []
-    files = inventory_files(config, boundary, outside)
+    empty: list[str] = []
+    files = inventory_files(config, boundary, outside, empty)
     key = (config.root, config.path, config.packages.inventory, boundary.roots)
     with _kept_lock:
         kept = _kept.get(key)
-    if kept is not None and kept[0] == files and kept[1] == outside and not kept[2].changed():
+    if kept is not None and kept[0] == files and kept[1] == outside + empty and not kept[2].changed():
         return kept[2].copy()
     inventory = _read(config, files, outside, boundary)
+    for pattern in empty:  # fail closed: a configured inventory that is not there is an error
+        inventory.problems.append(
+            config_value_problem(
+                config, pattern, f"inventory glob `{pattern}` matches no file; fix the path in packages.inventory"
+            )
+        )
     with _kept_lock:
         _reads += 1
         inventory.generation = _reads
         _kept.pop(key, None)
-        _kept[key] = (files, outside, inventory)
+        _kept[key] = (files, outside + empty, inventory)
         while len(_kept) > KEPT:
             del _kept[next(iter(_kept))]
     return inventory.copy()
@@ -117,21 +128,26 @@ def _read(config: Config, files: list[Path], outside: list[str], boundary: Bound
         inventory.note(path)
         reader(path, inventory, boundary)
     for pattern in outside:  # said on the config, at the glob
-        inventory.problems.append(_glob_problem(config, pattern))
+        inventory.problems.append(
+            config_value_problem(
+                config, pattern, f"inventory glob `{pattern}` is {OUTSIDE}, not read", "inventory-error"
+            )
+        )
     return inventory
 
 
-def _glob_problem(config: Config, pattern: str) -> InventoryProblem:
+def config_value_problem(config: Config, value: str, message: str, code: str = "missing-input") -> InventoryProblem:
+    """A problem with a value the config file names (a glob, an environment), at that value."""
     from domain_lsp.inventory.pyproject import read_inventory_text
 
     where = config.path or config.root  # a config file names the globs; a bare Config has none to show
-    text = read_inventory_text(where, Inventory(), None) or ""
+    text = read_inventory_text(where, Inventory(), None) if config.path is not None else ""
     line, column = 0, 0
-    for number, content in enumerate(text.splitlines(), 1):
-        found = content.find(f'"{pattern}"')
+    for number, content in enumerate((text or "").splitlines(), 1):
+        found = content.find(f'"{value}"')
         if found == -1:
-            found = content.find(f"'{pattern}'")
+            found = content.find(f"'{value}'")
         if found != -1:
             line, column = number, found + 1
             break
-    return InventoryProblem(where, f"inventory glob `{pattern}` is {OUTSIDE}, not read", line, column)
+    return InventoryProblem(where, message, line, column, code)

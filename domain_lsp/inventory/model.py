@@ -81,6 +81,8 @@ class InventoryProblem:
     """1-based; 0 when the whole file is the problem."""
     column: int = 0
     """0-based code-point column."""
+    code: str = "inventory-error"
+    """`missing-input` when what the config names is not there (an error: the gate fails)."""
 
 
 @dataclass

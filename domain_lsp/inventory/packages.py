@@ -16,7 +16,7 @@ from pathlib import Path
 from domain_lsp.config import Config
 from domain_lsp.inventory.environment import Environment, find_interpreter, probe
 from domain_lsp.inventory.index import PackageIndex
-from domain_lsp.inventory.load import load_inventory
+from domain_lsp.inventory.load import config_value_problem, load_inventory
 from domain_lsp.inventory.model import Inventory, InventoryProblem, normalize
 from domain_lsp.inventory.names import ModuleNames
 from domain_lsp.trust import host_of, public_url, user_settings
@@ -82,13 +82,25 @@ class PackageContext:
             return previous
         settings = config.packages
         grounded = bool(inventory.declared) or settings.inventory is not None or config.python.environment is not None
+        configured = config.python.environment
+        if configured and not os.path.lexists(config.root / os.path.expanduser(configured)):
+            # Fail closed, trusted or not (a stat runs nothing): the checks that need it are off.
+            inventory.problems.append(
+                config_value_problem(
+                    config,
+                    configured,
+                    f"python.environment `{configured}` does not exist; fix the path, or remove the key "
+                    "to use the interpreter domain-lsp runs in",
+                )
+            )
         if environment.error:
             # Without the installed packages every undeclared import would look unknown: say why
             # on the config file instead, and judge nothing but the deny list.
             grounded = False
-            inventory.problems.append(
-                InventoryProblem(config.path or config.root / "domain-lsp.toml", environment.error)
-            )
+            if not (configured and inventory.problems and inventory.problems[-1].code == "missing-input"):
+                inventory.problems.append(
+                    InventoryProblem(config.path or config.root / "domain-lsp.toml", environment.error)
+                )
         return cls(
             root=config.root,
             inventory=inventory,

@@ -35,5 +35,5 @@ def inventory_findings(inventory: Inventory) -> dict[Path, list[Finding]]:
             end = word.end() if word else start
         # Keyed by the path as written: a link is named by its own name, not by where it points.
         written = Path(os.path.abspath(problem.path))
-        by_file.setdefault(written, []).append(Finding("inventory-error", problem.message, start, end))
+        by_file.setdefault(written, []).append(Finding(problem.code, problem.message, start, end))
     return by_file

@@ -103,7 +103,7 @@ def test_config_naming_a_missing_config_file_is_a_usage_error(workspace: Path) -
     assert "nowhere/domain-lsp.toml" in result.stderr
 
 
-def test_malformed_catalogs_and_missing_schema_files_are_warnings_on_their_files(workspace: Path) -> None:
+def test_malformed_catalogs_are_warnings_and_a_missing_schema_glob_an_error_on_their_files(workspace: Path) -> None:
     catalog = workspace / "catalog"
     catalog.mkdir()
     (catalog / "bad.json").write_text('{"sales": {"orders": [')
@@ -121,7 +121,7 @@ def test_malformed_catalogs_and_missing_schema_files_are_warnings_on_their_files
     assert_line(out, "catalog/bad.yaml", "source-error", "invalid YAML")
     assert_line(out, "catalog/manifest.json", "source-error")
     assert_line(out, "catalog/binary.yaml", "source-error")
-    assert_line(out, "domain-lsp.toml", "source-error", "missing/*.sql")
+    assert_line(out, "domain-lsp.toml", "error[missing-input]", "missing/*.sql")  # fails closed
     assert_line(out, "good.sql:1:8", "unknown-column")  # the schema files still loaded
 
 

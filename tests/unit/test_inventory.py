@@ -137,7 +137,7 @@ def test_an_environment_that_cannot_be_read_is_reported_on_the_config(tmp_path: 
     config_file.write_text('[python]\nenvironment = "no-such-venv"\n', encoding="utf-8")
     project = Project.load(load_config(config_file), trusted=True)
     (finding,) = project.analyze(config_file, config_file.read_text(encoding="utf-8"))
-    assert finding.code == "inventory-error"
-    assert "cannot read the Python environment" in finding.message
+    assert finding.code == "missing-input"  # an error: the gate fails (tests/cli/test_fail_closed.py)
+    assert "python.environment `no-such-venv` does not exist" in finding.message
     # Without the installed packages nothing is called unknown.
     assert project.analyze(tmp_path / "job.py", "import fake_pkg\n") == []

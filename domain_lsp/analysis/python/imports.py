@@ -233,6 +233,8 @@ def package_findings(imports: list[ImportRef], context: PackageContext, path: st
         if finding.code == "unknown-package" and uninstalled and finding.severity is None and not finding.data:
             note = f" (or a dependency of `{uninstalled[0]}`, declared but not installed, so only a hint)"
             finding = _soften(finding, note)
+            # What a strict run (CI) reports once, on the declaration: the gate is disarmed here.
+            finding.data["uninstalled"] = ",".join(uninstalled)
         findings.append(finding)
     return findings
 
