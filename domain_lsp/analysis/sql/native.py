@@ -8,6 +8,7 @@ text or touches a file.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -68,9 +69,29 @@ def _parse(dialect: str, sql: str) -> Outcome:
     try:
         return parse(sql)
     except ImportError:
+        _say_missing(dialect)
         return None  # the optional package is not installed: sqlglot alone decides
     except Exception:
         return None
+
+
+_INSTALL = {"postgres": ("pglast", "domain-lsp[postgres]"), "duckdb": ("duckdb", "domain-lsp[duckdb]")}
+_said: set[str] = set()
+
+
+def _say_missing(dialect: str) -> None:
+    """Once per process: the dialect's own parser is missing, so fewer syntax errors are found."""
+    if dialect in _said or dialect not in _INSTALL:
+        return
+    _said.add(dialect)
+    package, extra = _INSTALL[dialect]
+    logging.getLogger("domain_lsp").warning(
+        "%s syntax is judged by sqlglot alone: %s (the database's own parser) is not installed; "
+        "pip install '%s' confirms it as the database does",
+        dialect,
+        package,
+        extra,
+    )
 
 
 def _rejection(sql: str, message: str, start: int | None, end: int | None) -> Rejection | None:

@@ -17,6 +17,7 @@ from sqlglot.parser import Parser
 from sqlglot.tokens import Token, TokenType
 
 from domain_lsp.analysis.sql.dialects import get_dialect
+from domain_lsp.analysis.suggest import closest, did_you_mean
 from domain_lsp.findings import Finding
 from domain_lsp.text import LineIndex
 
@@ -383,6 +384,61 @@ def _syntax_finding(error: ParseError, statement: Statement, lines: LineIndex) -
     if token is None:
         token = statement.tokens[-1]
     highlight = details.get("highlight")
+    first = statement.tokens[0]
     if message.startswith("Invalid expression / Unexpected token"):
+        if first.token_type == TokenType.VAR and token is not first:
+            # `SELEC 1`: the statement's first word is no keyword; the parser only notices later.
+            hint = did_you_mean(closest(first.text.upper(), STATEMENT_KEYWORDS, 1))
+            return Finding(
+                "syntax-error", f"`{first.text}` does not start a statement{hint}", first.start, first.end + 1
+            )
         message = f"unexpected `{highlight or token.text}`"
-    return Finding("syntax-error", message, token.start, token.end + 1)
+    return Finding("syntax-error", plain_message(message, token), token.start, token.end + 1)
+
+
+STATEMENT_KEYWORDS = (
+    "SELECT",
+    "WITH",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "TRUNCATE",
+    "GRANT",
+    "REVOKE",
+    "EXPLAIN",
+    "VALUES",
+    "COPY",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SET",
+    "SHOW",
+    "USE",
+    "DESCRIBE",
+    "CALL",
+)
+
+_REQUIRED = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>")
+_EXPECTED_GOT = re.compile(r"Expected (.+?) but got <Token token_type: TokenType\.(\w+)")
+_EXPECTING = re.compile(r"Expecting (\S+)\Z")
+_WHAT_IS_MISSING = {"this": "an expression", "expression": "an expression", "expressions": "at least one item"}
+
+
+def plain_message(message: str, token: Token) -> str:
+    """sqlglot's message in the user's terms: `expected an expression after WHERE`, not the
+    parser's class names and token types (its wording is kept where it is already plain)."""
+    required = _REQUIRED.match(message)
+    if required is not None:
+        what = _WHAT_IS_MISSING.get(required.group(1), required.group(1))
+        return f"expected {what} after `{token.text.upper()}`"
+    got = _EXPECTED_GOT.match(message)
+    if got is not None:
+        return f"expected {got.group(1)} after `{token.text}`"
+    expecting = _EXPECTING.match(message)
+    if expecting is not None:
+        return f"expected `{expecting.group(1)}` before `{token.text}`"
+    return message

@@ -1,0 +1,45 @@
+"""Syntax errors in the user's terms at the offending token (issue 15): sqlglot's internals
+(`Required keyword: 'this' missing for <class ...Where>`) never reach the report, and a
+misspelt first keyword is reported on that word, with the keyword meant."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CASES = [
+    ("SELEC 1;", "`SELEC` does not start a statement; did you mean `SELECT`?", "SELEC"),
+    ("DELET FROM t;", "`DELET` does not start a statement; did you mean `DELETE`?", "DELET"),
+    ("SELECT * FROM t WHERE;", "expected an expression after `WHERE`", "WHERE"),
+    ("SELECT a FROM t ORDER BY;", "expected at least one item after `ORDER BY`", "ORDER BY"),
+    ("SELECT * FROM t JOIN;", "expected table name after `JOIN`", "JOIN"),
+    ("SELECT (a FROM t;", "expected `)` before `FROM`", "FROM"),
+]
+
+
+@pytest.mark.parametrize("dialect", ["snowflake", "bigquery"])
+def test_syntax_errors_read_as_sql_and_sit_on_their_token(tmp_path: Path, dialect: str) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "domain-lsp.toml").write_text(f'[sql]\ndialect = "{dialect}"\n', encoding="utf-8")
+    (tmp_path / "a.sql").write_text("\n".join(sql for sql, _, _ in CASES) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "domain_lsp", "check", "--format", "json", "a.sql"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == ""  # no sqlglot log line
+    diagnostics = json.loads(result.stdout)["diagnostics"]
+    got = []
+    for d in diagnostics:
+        start, end = d["range"]["start"], d["range"]["end"]
+        line = CASES[start["line"]][0]
+        got.append((start["line"], d["message"], line[start["character"] : end["character"]]))
+    assert got == [(number, message, token) for number, (_, message, token) in enumerate(CASES)]
+    assert not any("sqlglot" in d["message"] or "<class" in d["message"] for d in diagnostics)
