@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from domain_lsp.analysis.sql.cache import read_once
+from domain_lsp.analysis.sql.native import say_if_parser_missing
 from domain_lsp.catalog.load import SourceReport, glob_problems
 from domain_lsp.config import Config, find_config, load_config, load_named_config, vcs_root
 from domain_lsp.findings import Finding, Severity
@@ -118,6 +119,7 @@ class Checker:
                 config = load_config(config_file)
             else:
                 config = Config(root=key)
+            say_if_parser_missing(config.sql.dialect)
             project = self.projects[key] = Project.load(config, trusted=workspace_trusted(config.root, self.trusted))
             self.policies[key] = Policy.build(config.diagnostics, self.select, self.ignore)
             read_once(project.catalog)

@@ -422,6 +422,7 @@ def run_rule_command(args: argparse.Namespace) -> int:
 
 
 def run_catalog_command(args: argparse.Namespace) -> int:
+    from domain_lsp.analysis.sql.native import say_if_parser_missing
     from domain_lsp.catalog.load import load_catalog, missing_globs
     from domain_lsp.catalog.summary import render_json, render_text, summarize
     from domain_lsp.config import ConfigError, config_for, load_named_config
@@ -433,6 +434,7 @@ def run_catalog_command(args: argparse.Namespace) -> int:
     try:
         config = load_named_config(args.config, Path.cwd()) if args.config is not None else config_for(Path.cwd())
         config = replace(config, trusted=workspace_trusted(config.root, args.trust))
+        say_if_parser_missing(config.sql.dialect)
         loaded = load_catalog(config, use_cache=not args.refresh)
     except ConfigError as error:
         print(f"domain-lsp: config error: {printable(str(error))}", file=sys.stderr)  # its keys are the workspace's

@@ -43,3 +43,30 @@ def test_syntax_errors_read_as_sql_and_sit_on_their_token(tmp_path: Path, dialec
         got.append((start["line"], d["message"], line[start["character"] : end["character"]]))
     assert got == [(number, message, token) for number, (_, message, token) in enumerate(CASES)]
     assert not any("sqlglot" in d["message"] or "<class" in d["message"] for d in diagnostics)
+
+
+BLOCK_DUCKDB = (
+    "import sys; sys.modules['duckdb'] = None; "  # as on a machine without it (it is installed here)
+    "import importlib.util; real = importlib.util.find_spec; "
+    "importlib.util.find_spec = lambda name, *a: None if name == 'duckdb' else real(name, *a); "
+    "from domain_lsp.cli import main; sys.exit(main())"
+)
+
+
+@pytest.mark.parametrize("command", ["check", "catalog"])
+def test_a_missing_dialect_parser_is_said_once_with_its_install_line(tmp_path: Path, command: str) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "domain-lsp.toml").write_text('[sql]\ndialect = "duckdb"\n', encoding="utf-8")
+    for name in ("a.sql", "b.sql"):
+        (tmp_path / name).write_text("SELECT 1;\nSELECT 2;\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_DUCKDB, command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if "duckdb" in line]
+    assert len(lines) == 1, result.stderr
+    assert "pip install 'domain-lsp[duckdb]'" in lines[0]

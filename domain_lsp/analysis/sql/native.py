@@ -7,6 +7,7 @@ text or touches a file.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import re
@@ -77,6 +78,14 @@ def _parse(dialect: str, sql: str) -> Outcome:
 
 _INSTALL = {"postgres": ("pglast", "domain-lsp[postgres]"), "duckdb": ("duckdb", "domain-lsp[duckdb]")}
 _said: set[str] = set()
+
+
+def say_if_parser_missing(dialect: str) -> None:
+    """What `check` and `catalog` call for the configured dialect: said once, before any SQL is
+    parsed, when the database's own parser is not importable (a look, not an import)."""
+    package = _INSTALL.get(dialect, ("", ""))[0]
+    if package and importlib.util.find_spec(package) is None:
+        _say_missing(dialect)
 
 
 def _say_missing(dialect: str) -> None:
