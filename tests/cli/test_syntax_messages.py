@@ -70,3 +70,26 @@ def test_a_missing_dialect_parser_is_said_once_with_its_install_line(tmp_path: P
     lines = [line for line in result.stderr.splitlines() if "duckdb" in line]
     assert len(lines) == 1, result.stderr
     assert "pip install 'domain-lsp[duckdb]'" in lines[0]
+
+
+def test_without_a_dialect_sql_a_database_accepts_is_not_a_syntax_error(tmp_path: Path) -> None:
+    """sqlglot's generic parser reads `glob(...)` as SQLite's GLOB operator; DuckDB (and the
+    file's own author) call it as a table function. What a database at hand accepts is valid."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "a.sql").write_text(
+        "SELECT file FROM glob($1) ORDER BY file;\nSELECT 1 FROM glob('x/*') UNION ALL SELECT 2 LIMIT 1;\n"
+        "SELECT * FROM t WHERE;\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "job.py").write_text(
+        'QUERY = "SELECT file FROM glob($1) ORDER BY file"\ncon.execute(QUERY, [p])\n', encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "domain_lsp", "check", "--format", "json", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    found = [(d["path"], d["range"]["start"]["line"], d["code"]) for d in json.loads(result.stdout)["diagnostics"]]
+    assert found == [("a.sql", 2, "syntax-error")], result.stdout

@@ -125,3 +125,63 @@ def test_decoded_literals_map_each_character_to_where_it_is_written(body: str, p
         written = source[decoded.starts[i] : decoded.ends[i]]
         # a character stands for itself, or for the escape that writes it
         assert written == ch or ast.literal_eval(f'"{written}"') == ch
+
+
+# -- SQL passed through a name --------------------------------------------------------------------
+
+THROUGH_A_NAME = [
+    # a local bound once, then executed
+    'def f(cur):\n    sql = "SELECT statuz FROM orders"\n    cur.execute(sql)\n',
+    # a module constant, used in a function and at module level
+    'QUERY = "SELECT statuz FROM orders"\n\ndef f(cur):\n    cur.execute(QUERY)\n',
+    'QUERY = "SELECT statuz FROM orders"\ncur.execute(QUERY)\n',
+    # an annotated local, an f-string, a closure's variable
+    'def f(cur):\n    sql: str = "SELECT statuz FROM orders"\n    cur.execute(sql)\n',
+    'def f(cur, n):\n    sql = f"SELECT statuz FROM orders LIMIT {n}"\n    cur.execute(sql)\n',
+    'def f(cur):\n    sql = "SELECT statuz FROM orders"\n    def g():\n        cur.execute(sql)\n    g()\n',
+    # used twice: one finding
+    'SQL = "SELECT statuz FROM orders"\ncur.execute(SQL)\ncur.executemany(SQL, rows)\n',
+]
+
+
+@pytest.mark.parametrize("source", THROUGH_A_NAME)
+def test_sql_bound_to_a_name_once_is_checked_at_its_literal(source: str) -> None:
+    assert findings(source) == [("unknown-column", "statuz")]
+
+
+NOT_CERTAIN = [
+    # two assignments, a parameter (with a default), an augmented string, a loop
+    'def f(cur, flag):\n    sql = "SELECT statuz FROM orders"\n    if flag:\n        sql = "SELECT 1"\n    cur.execute(sql)\n',
+    'def f(cur, sql="SELECT statuz FROM orders"):\n    cur.execute(sql)\n',
+    'def f(cur):\n    sql = "SELECT statuz FROM orders"\n    sql += " WHERE 1 = 1"\n    cur.execute(sql)\n',
+    'def f(cur):\n    for sql in ["SELECT statuz FROM orders"]:\n        cur.execute(sql)\n',
+    # a constant a function may rebind, one that is imported, a class attribute methods do not see
+    'Q = "SELECT statuz FROM orders"\ndef reset():\n    global Q\n    Q = "SELECT 1"\ncur.execute(Q)\n',
+    "from queries import Q\ncur.execute(Q)\n",
+    'class R:\n    Q = "SELECT statuz FROM orders"\n    def run(self, cur):\n        cur.execute(Q)\n',
+    # a local shadows the constant with something that is not a literal
+    'Q = "SELECT statuz FROM orders"\ndef f(cur, q):\n    Q = q\n    cur.execute(Q)\n',
+    # not a string
+    "def f(cur):\n    sql = build()\n    cur.execute(sql)\n",
+]
+
+
+@pytest.mark.parametrize("source", NOT_CERTAIN)
+def test_a_name_that_may_hold_another_text_is_not_checked(source: str) -> None:
+    assert findings(source) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('p.text(",")\nprinter.text("Failing test case:")\n', []),  # a pretty-printer, not sqlalchemy
+        ('con.sql("orders")\n', []),
+        ('sqlalchemy.text("SELECT statuz FROM orders")\n', [("unknown-column", "statuz")]),
+        ('text("-- the report\\n  select statuz from orders")\n', [("unknown-column", "statuz")]),
+        ('duckdb.sql("WITH x AS (SELECT statuz FROM orders) SELECT * FROM x")\n', [("unknown-column", "statuz")]),
+    ],
+)
+def test_text_and_sql_calls_count_only_when_their_argument_starts_as_sql(
+    source: str, expected: list[tuple[str, str]]
+) -> None:
+    assert findings(source) == expected

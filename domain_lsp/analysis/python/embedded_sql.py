@@ -14,6 +14,18 @@ import re
 from dataclasses import dataclass, field
 
 SQL_CALLS = frozenset({"execute", "executemany", "read_sql", "read_sql_query", "sql", "text"})
+LOOSE_CALLS = frozenset({"sql", "text"})
+"""Names other libraries use too (a pretty-printer's `.text(",")`): their argument counts as SQL
+only when it starts as a statement does."""
+SQL_START = re.compile(
+    r"\s*(?:(?:--[^\n]*(?:\n|\Z)|/\*.*?\*/)\s*)*\(?\s*"
+    r"(?:select|with|insert|update|delete|merge|upsert|replace|create|alter|drop|truncate|values|table|from"
+    r"|pragma|explain|analyze|vacuum|attach|detach|show|describe|desc|copy|set|reset|call|exec|execute|begin"
+    r"|start|commit|rollback|savepoint|release|grant|revoke|use|comment|declare|do|lock|load|install|unload"
+    r"|summarize|pivot|unpivot|export|import|checkpoint|refresh|listen|notify|prepare|deallocate|close|fetch"
+    r"|move|discard|cluster|reindex|security|abort|end)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 PLACEHOLDER = "__domain_lsp_param__"
 
 _SIMPLE_ESCAPES = {
@@ -77,12 +89,16 @@ def find_embedded_sql(source: str) -> list[EmbeddedSql]:
     for match in re.finditer("\n", source):
         line_starts.append(match.end())
     found: list[EmbeddedSql] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not _is_sql_call(node.func) or not node.args:
+    taken: set[int] = set()
+    for node, scopes in _calls(tree):
+        if not _is_sql_call(node.func) or not node.args:
             continue
-        argument = node.args[0]
-        if not isinstance(argument, (ast.Constant, ast.JoinedStr)):
+        argument: ast.expr | None = node.args[0]
+        if isinstance(argument, ast.Name):
+            argument = _single_literal(argument.id, scopes)  # `sql = "SELECT ..."; cur.execute(sql)`
+        if not isinstance(argument, (ast.Constant, ast.JoinedStr)) or id(argument) in taken:
             continue
+        taken.add(id(argument))
         if isinstance(argument, ast.Constant) and not isinstance(argument.value, str):
             continue
         if argument.end_lineno is None or argument.end_col_offset is None:
@@ -90,10 +106,101 @@ def find_embedded_sql(source: str) -> list[EmbeddedSql]:
         start = _offset(source, line_starts, argument.lineno, argument.col_offset)
         end = _offset(source, line_starts, argument.end_lineno, argument.end_col_offset)
         embedded = decode_literals(source, start, end)
-        if embedded is not None and embedded.text.strip():
-            found.append(embedded)
+        if embedded is None or not embedded.text.strip():
+            continue
+        if _callee(node.func) in LOOSE_CALLS and not SQL_START.match(embedded.text):
+            continue  # `printer.text(",")`: a method named like sqlalchemy's, on a text that is not SQL
+        found.append(embedded)
     found.sort(key=lambda e: e.start)
     return found
+
+
+Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _calls(tree: ast.Module) -> list[tuple[ast.Call, tuple[Scope, ...]]]:
+    """Every call, with the function scopes around it, innermost last (the module first). A class
+    body is not a scope its methods see, so it adds none."""
+    calls: list[tuple[ast.Call, tuple[Scope, ...]]] = []
+
+    def visit(node: ast.AST, scopes: tuple[Scope, ...]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Call):
+                calls.append((child, scopes))
+            inner = (*scopes, child) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else scopes
+            visit(child, inner)
+
+    visit(tree, (tree,))
+    return calls
+
+
+def _single_literal(name: str, scopes: tuple[Scope, ...]) -> ast.expr | None:
+    """The string literal `name` certainly holds where it is used: bound exactly once, by
+    `name = "..."`, in the innermost scope that binds it (a function, or the module for a
+    constant). Anything else (a parameter, a second assignment, `global`, an import, a loop
+    target) could hold another text at the call: None, and the call is not checked."""
+    for scope in reversed(scopes):
+        bindings = _bindings(name, scope)
+        if not bindings:
+            continue
+        if len(bindings) != 1:
+            return None
+        if isinstance(scope, ast.Module) and any(
+            isinstance(node, ast.Global) and name in node.names for node in ast.walk(scope)
+        ):
+            return None  # a function may assign the constant another text
+        value = bindings[0]
+        if isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            return value
+        return None
+    return None
+
+
+def _bindings(name: str, scope: Scope) -> list[ast.expr | None]:
+    """What each binding of `name` directly in `scope` assigns: the value of `name = value`,
+    None for any other kind of binding (parameter, augmented assignment, import, loop target,
+    `global`/`nonlocal`, walrus, `with ... as`, `except ... as`, deletion)."""
+    found: list[ast.expr | None] = []
+    if not isinstance(scope, ast.Module):
+        arguments = scope.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+        found.extend(None for argument in every if argument is not None and argument.arg == name)
+    stack: list[ast.AST] = list(scope.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NESTED):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                found.append(None)
+            if not isinstance(node, ast.Lambda):
+                stack.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if node.targets[0].id == name:
+                found.append(node.value)
+            stack.append(node.value)
+            continue
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            found.append(node.value)
+            if node.value is not None:
+                stack.append(node.value)
+            continue
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            found.append(None)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            found.append(None)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.extend(None for alias in node.names if (alias.asname or alias.name.split(".")[0]) == name)
+        elif isinstance(node, ast.ExceptHandler) and node.name == name:
+            found.append(None)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name == name:
+            found.append(None)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _callee(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def _is_sql_call(func: ast.expr) -> bool:

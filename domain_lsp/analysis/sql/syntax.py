@@ -57,6 +57,8 @@ def confirm_syntax(text: str, statements: Sequence[Statement], dialect: str) -> 
     """One verdict per statement; None where there is no native parser (another dialect, the
     package not installed, a statement the tokenizer cut short) or it cannot tell."""
     verdicts: list[NativeVerdict | None] = [None] * len(statements)
+    if not dialect:
+        return _confirm_generic(text, statements, verdicts)
     if dialect not in native_dialects():
         return verdicts
     i = 0
@@ -77,6 +79,27 @@ def confirm_syntax(text: str, statements: Sequence[Statement], dialect: str) -> 
         elif isinstance(outcome, Rejection):
             verdicts[i] = NativeVerdict(_finding(outcome, source, statements[i].tokens, dialect))
         i += 1
+    return verdicts
+
+
+GENERIC_CONFIRMERS = ("postgres", "duckdb")
+"""Without a configured dialect, sqlglot's generic parser judges syntax; a statement it rejects
+is still valid when one of these databases accepts it (`SELECT file FROM glob($1)`, DuckDB's
+table function), and then it is not reported. SQLite is not asked: it accepts too much."""
+
+
+def _confirm_generic(
+    text: str, statements: Sequence[Statement], verdicts: list[NativeVerdict | None]
+) -> list[NativeVerdict | None]:
+    """Only the statements sqlglot rejected are handed on (a rare case, so nothing is slower)."""
+    available = native_dialects()
+    for i, statement in enumerate(statements):
+        if statement.error is None or statement.error.code != "syntax-error":
+            continue
+        for other in GENERIC_CONFIRMERS:
+            if other in available and _checkable(statement, other) and _check(text, [statement], other)[0] is True:
+                verdicts[i] = NativeVerdict(None)
+                break
     return verdicts
 
 
