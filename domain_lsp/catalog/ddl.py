@@ -221,6 +221,8 @@ class DdlApplier:
             constraint_kind = constraint.args.get("kind")
             if isinstance(constraint_kind, exp.CommentColumnConstraint):
                 description = constraint_kind.name
+            elif isinstance(constraint_kind, exp.Properties):  # BigQuery: OPTIONS(description = '...')
+                description = _description_option(constraint_kind) or description
             elif isinstance(constraint_kind, exp.NotNullColumnConstraint):
                 not_null = not constraint_kind.args.get("allow_null")  # `NULL` says nullable
         if description is None and definition.comments:
@@ -315,7 +317,7 @@ class DdlApplier:
         kind = str(comment.args.get("kind", "")).upper()
         text = comment.expression.name if comment.expression is not None else None
         target = comment.this
-        if kind == "TABLE" and isinstance(target, exp.Table):
+        if kind in ("TABLE", "VIEW") and isinstance(target, exp.Table):
             table = self._own(target)
             if table is not None:
                 table.description = text
@@ -357,6 +359,16 @@ def _comment_of(create: exp.Create) -> str | None:
     for prop in properties.expressions:
         if isinstance(prop, exp.SchemaCommentProperty):
             return prop.this.name
+    return _description_option(properties)
+
+
+def _description_option(properties: exp.Expr) -> str | None:
+    """BigQuery's `OPTIONS(description = '...')`, on a table or a column."""
+    for prop in properties.expressions:
+        if isinstance(prop, exp.Property) and key(prop.name) == "description":
+            value = prop.args.get("value")
+            if isinstance(value, exp.Literal) and value.is_string:
+                return value.name
     return None
 
 

@@ -139,6 +139,23 @@ def test_comments_carry_tags_and_deprecation_as_database_comments_do() -> None:
     assert current is not None and (current.tags, current.deprecated) == ((), None)
 
 
+def test_view_comments_and_bigquery_descriptions_carry_metadata_too() -> None:
+    view = ddl_table(
+        "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; COMMENT ON VIEW v IS 'DEPRECATED: use t';", "v"
+    )
+    assert view.deprecated == "use t"
+    table = ddl_table(
+        "CREATE TABLE a.t (x INT64 OPTIONS(description = 'DEPRECATED: use y #pii'), y INT64)"
+        " OPTIONS(description = 'Table t #finance');",
+        "t",
+        "a",
+        "bigquery",
+    )
+    assert (table.description, table.tags) == ("Table t #finance", ("finance",))
+    x = table.column("x")
+    assert x is not None and (x.description, x.tags, x.deprecated) == ("DEPRECATED: use y #pii", ("pii",), "use y")
+
+
 def test_bigquery_require_partition_filter() -> None:
     events = ddl_table(
         """
