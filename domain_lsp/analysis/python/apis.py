@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,11 +120,42 @@ class ApiChecker:
         return f"`{module}` ({dist.name} {dist.version})"
 
 
-def _guarded_lines(tree: ast.Module) -> list[tuple[int, int]]:
+_GUARD_WORDS = ("hasattr", "getattr", "version", "__all__", "dir(", "platform", "TYPE_CHECKING", "PYPY")
+_EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+_TOLD_CHECKERS = re.compile(r"#\s*(?:type|pyright)\s*:\s*ignore\b")
+"""`# type: ignore` / `# pyright: ignore`: the author told type checkers this line reaches past
+the stubs on purpose (`sys.monitoring` on 3.12+ only, a PyPy-only builtin): not reported."""
+_VERSION_PRAGMA = re.compile(r"#\s*pragma:\s*[<>=!]=?\s*\d+\.\d+")
+"""covdefaults' `# pragma: >=3.15 cover` on a def or an if: its body runs on other versions only."""
+
+
+def _guarded_lines(tree: ast.Module, text: str = "") -> list[tuple[int, int]]:
     """Line spans where a missing attribute is expected and handled (try/except AttributeError,
-    `if hasattr(...)`, version checks)."""
+    `if hasattr(...)`, version checks, what follows `if not hasattr(...): return`), and lines
+    whose comments tell checkers so."""
     spans: list[tuple[int, int]] = []
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if "#" in line and _TOLD_CHECKERS.search(line):
+            spans.append((number, number))
     for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):  # `if not hasattr(sys, "x"): return` guards the rest of its block
+            for statement in body[:-1]:
+                if (
+                    isinstance(statement, ast.If)
+                    and statement.body
+                    and isinstance(statement.body[-1], _EXITS)
+                    and any(word in ast.unparse(statement.test) for word in _GUARD_WORDS)
+                ):
+                    spans.append((statement.lineno, body[-1].end_lineno or body[-1].lineno))
+                    break
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If))
+            and 0 < node.lineno <= len(lines)
+            and _VERSION_PRAGMA.search(lines[node.lineno - 1])
+        ):
+            spans.append((node.lineno, node.end_lineno or node.lineno))
         if isinstance(node, TRY_NODES):
             for handler in node.handlers:
                 types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
@@ -135,10 +167,7 @@ def _guarded_lines(tree: ast.Module) -> list[tuple[int, int]]:
                     spans.append((node.lineno, node.end_lineno or node.lineno))
         elif isinstance(node, ast.If | ast.IfExp | ast.While | ast.Assert | ast.BoolOp):
             test = ast.unparse(node.test if not isinstance(node, ast.BoolOp) else node)
-            if any(
-                word in test
-                for word in ("hasattr", "getattr", "version", "__all__", "dir(", "platform", "TYPE_CHECKING")
-            ):
+            if any(word in test for word in _GUARD_WORDS):
                 spans.append((node.lineno, node.end_lineno or node.lineno))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr":
             spans.append((node.lineno, node.end_lineno or node.lineno))
@@ -183,7 +212,7 @@ class _Check:
 
     def guarded(self, line: int) -> bool:
         if self._guarded is None:  # computed only when there is something to report
-            self._guarded = _guarded_lines(self.tree)
+            self._guarded = _guarded_lines(self.tree, self.lines.text)
         return any(first <= line <= last for first, last in self._guarded)
 
     def run(self) -> list[Finding]:
