@@ -10,8 +10,10 @@ never quote the file.
 
 from __future__ import annotations
 
+import functools
 import glob as _glob
 import os
+import re
 import stat
 import sys
 from dataclasses import dataclass
@@ -190,6 +192,58 @@ def glob_base(root: Path, pattern: str) -> Path:
             break
         fixed.append(part)
     return root.joinpath(*fixed)
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` as Path.glob reads it, as a regex over a `/`-separated relative path: `**` is
+    zero or more folders, `*`, `?` and `[...]` stay within one name."""
+    parts: list[str] = []
+    for segment in pattern.replace("\\", "/").split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "**":
+            parts.append("(?:[^/]+/)*")
+            continue
+        parts.append(_segment_regex(segment) + "/")
+    return re.compile("".join(parts).removesuffix("/") + r"\Z", re.DOTALL)
+
+
+def _segment_regex(segment: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(segment):
+        char = segment[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif (
+            char == "[" and (close := segment.find("]", i + 2 if segment[i + 1 : i + 2] in ("!", "]") else i + 1)) != -1
+        ):
+            inner = segment[i + 1 : close]
+            negate = inner.startswith("!")
+            body = re.escape(inner[1:] if negate else inner).replace("\\-", "-")
+            out.append(f"[{'^/' if negate else ''}{body}]")
+            i = close
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def glob_matches(root: Path, pattern: str, path: Path) -> bool:
+    """Whether `glob(root, pattern)` would list `path` (were it there): the same semantics for a
+    file the server hears of as for the files a load lists, so `**/*.sql` takes top-level files
+    and `schema/*.sql` no file in `schema/sub/`."""
+    base = Path(pattern)
+    if base.is_absolute():
+        root, pattern = Path(base.anchor), str(base.relative_to(base.anchor))
+    try:
+        relative = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(root)))
+    except ValueError:
+        return False
+    return _glob_regex(pattern).match(relative.as_posix()) is not None
 
 
 def glob(root: Path, pattern: str, boundary: Boundary | None = None) -> list[Path] | None:

@@ -18,6 +18,7 @@ from domain_lsp.catalog.load import LoadedCatalog, load_catalog
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.config import Config
 from domain_lsp.findings import Finding
+from domain_lsp.inventory.load import is_inventory_input
 from domain_lsp.inventory.packages import PackageContext
 from domain_lsp.inventory.report import inventory_findings
 
@@ -75,6 +76,11 @@ class Project:
         if self._apis is None:
             self._apis = ApiChecker(self.package_context(), trusted=self.trusted)
         return self._apis
+
+    def is_inventory_file(self, path: Path) -> bool:
+        """Whether `path` is one of the inventory's files (or would be, once created)."""
+        read = self.packages.inventory if self.packages is not None else None
+        return is_inventory_input(self.config, path, read)
 
     def inventory_problems(self) -> dict[Path, list[Finding]]:
         """Malformed inventory files, as findings on each file (offsets into its text)."""

@@ -9,6 +9,7 @@ globs list and the stamps of every file read, it is read again only when one of 
 from __future__ import annotations
 
 import fnmatch
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from domain_lsp.inventory.lockfiles import read_pipfile_lock, read_toml_lock
 from domain_lsp.inventory.model import Inventory, InventoryProblem
 from domain_lsp.inventory.pyproject import read_pyproject
 from domain_lsp.inventory.requirements import read_requirements
-from domain_lsp.paths import OUTSIDE, Boundary, glob
+from domain_lsp.paths import OUTSIDE, Boundary, glob, glob_matches
 
 DISCOVERED = (
     "requirements*.txt",
@@ -69,6 +70,16 @@ def inventory_files(
                 seen.add(match.resolve())
                 files.append(match)
     return files
+
+
+def is_inventory_input(config: Config, path: Path, read: Inventory | None = None) -> bool:
+    """Whether `path` feeds the inventory of `config`: a file its globs (configured, or the usual
+    names) match, with the loader's own glob semantics, or one `read` was read from (a `-r`
+    include). What the server's watcher and its open documents ask, so they agree with the load."""
+    if read is not None and (path in read.inputs or Path(os.path.abspath(path)) in read.inputs):
+        return True
+    patterns = config.packages.inventory if config.packages.inventory is not None else DISCOVERED
+    return any(glob_matches(config.root, pattern, path) for pattern in patterns)
 
 
 KEPT = 8

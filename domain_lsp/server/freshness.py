@@ -30,6 +30,8 @@ WATCHED_GLOBS = (
     "**/domain-lsp.toml",
     "**/pyproject.toml",
     "**/requirements*.txt",
+    "**/requirements/*.txt",
+    "**/*.in",
     "**/*.lock",
     "**/pylock*.toml",
 )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import fnmatch
 import functools
 import gc
 import logging
@@ -25,6 +24,7 @@ from domain_lsp.config import Config, ConfigError, find_config, load_config, loa
 from domain_lsp.findings import RULES, Finding, Severity
 from domain_lsp.inventory.load import inventory_reads
 from domain_lsp.inventory.packages import PackageContext
+from domain_lsp.paths import glob_matches
 from domain_lsp.policy import DEFAULT as DEFAULT_POLICY
 from domain_lsp.policy import Policy
 from domain_lsp.project import Project
@@ -415,7 +415,7 @@ class ServerState:
             ):
                 self._start_load(slot)  # its packages are kept unless they changed too
                 slot.awaited = saved
-            elif any(is_inventory_file(p) for p in paths):
+            elif any(project.is_inventory_file(p) for p in paths):
                 # The catalog is kept; a catalog load already running has the project's packages
                 # as they were, so it is started again to read them as they are now.
                 self._start_load(slot, packages_only=slot.loading is None)
@@ -429,15 +429,15 @@ class ServerState:
         """A new or deleted file that the schema globs (or discovery) would read."""
         if config.sql.schemas is None:
             return path.suffix.lower() == ".sql"
-        try:
-            relative = path.resolve().relative_to(config.root)
-        except ValueError:
-            return False
-        return any(fnmatch.fnmatch(relative.as_posix(), pattern) for pattern in config.sql.schemas)
+        # The loader's glob semantics (paths.glob_matches), not fnmatch's: `**/*.sql` takes
+        # top-level files, `schema/*.sql` nothing in `schema/sub/`.
+        return any(glob_matches(config.root, pattern, path) for pattern in config.sql.schemas)
 
     def is_schema_input(self, path: Path) -> bool:
         """Saving this file should reload the catalog: a config, schema or inventory file."""
         if path.name in CONFIG_NAMES or is_inventory_file(path):
+            return True
+        if any(project.is_inventory_file(path) for project in self.loaded_projects()):
             return True
         return any(stale_sources(p.loaded, [path]) for p in self.loaded_projects())
 
@@ -499,7 +499,7 @@ def _analyze(
 ) -> DocumentAnalysis:
     if language not in ("sql", "python"):
         # An inventory file (requirements.txt, uv.lock, ...) has findings of its own.
-        problems = project.analyze(path, text) if is_inventory_file(path) else []
+        problems = project.analyze(path, text) if project.is_inventory_file(path) else []
         return DocumentAnalysis(version, text, problems=problems, policy=policy)
     if len(text) > LIVE_MAX_CHARS:
         message = (
