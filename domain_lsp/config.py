@@ -7,12 +7,14 @@ Every key has a default, so a workspace without a config file works. A broken fi
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from domain_lsp.findings import RULES
 from domain_lsp.paths import VCS_MARKERS as VCS_MARKERS  # re-exported: it lives with the reader now
@@ -164,6 +166,9 @@ class Config:
     diagnostics: DiagnosticSettings = field(default_factory=DiagnosticSettings)
     conventions: tuple[Convention, ...] = ()
     """`[conventions]`: metadata the team keeps nowhere else, in the order written."""
+    problems: tuple[ConfigError, ...] = field(default=(), compare=False)
+    """A lenient load's problems (load_config(lenient=True), the language server's): each key
+    that is unknown or invalid, reported and left at its default; every valid key applies."""
     trusted: bool = False
     """Never read from the file: the front-end sets it from the user's choice (domain_lsp.trust).
     Untrusted, the workspace's own interpreter never runs and no host the workspace names is
@@ -218,10 +223,15 @@ def _declares_tool_table(pyproject: Path) -> bool:
     return _TOOL_HEADER.search(text) is not None
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, lenient: bool = False) -> Config:
     """Read and validate a config file; raises ConfigError. The file must resolve inside its
     own workspace (or a folder the user allowed): a committed `domain-lsp.toml` linking to a
-    file elsewhere on the machine is refused, never parsed into messages."""
+    file elsewhere on the machine is refused, never parsed into messages.
+
+    `lenient` (the language server): a key that is unknown or invalid is one of the config's
+    `problems` and keeps its default, so a typo in one key does not throw the others away. A
+    file that cannot be read or is not TOML still raises. `check` is strict: a CI gate stops
+    at the first problem rather than run with part of its config."""
     try:
         raw = read_file(path, MAX_CONFIG_BYTES, Boundary.of(path.parent))
         text = raw.decode("utf-8")
@@ -259,7 +269,7 @@ def load_config(path: Path) -> Config:
             raise ConfigError(path, "", "no [tool.domain-lsp] table in this file")
     else:
         table = document
-    return _Validator(path, text, prefix).config(table)
+    return _Validator(path, text, prefix, lenient).config(table)
 
 
 def _too_deep(text: str) -> int | None:
@@ -301,11 +311,11 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
-def load_named_config(path: Path, workspace: Path) -> Config:
+def load_named_config(path: Path, workspace: Path, lenient: bool = False) -> Config:
     """A config file the user named (`--config FILE`, the editor's `configPath`): what it lists
     may also be read in `workspace` (its repository), wherever the file itself lies."""
     folder = Path(os.path.abspath(workspace))
-    return replace(load_config(path), read_roots=(vcs_root(folder) or folder,))
+    return replace(load_config(path, lenient), read_roots=(vcs_root(folder) or folder,))
 
 
 def config_for(start: Path) -> Config:
@@ -320,11 +330,26 @@ def _normal_key(raw: str) -> tuple[str, ...]:
     return tuple(part.strip().strip("\"'") for part in raw.split("."))
 
 
+T = TypeVar("T")
+
+
 class _Validator:
-    def __init__(self, path: Path, text: str, prefix: tuple[str, ...]) -> None:
+    def __init__(self, path: Path, text: str, prefix: tuple[str, ...], lenient: bool = False) -> None:
         self.path = path
         self.text = text
         self.prefix = prefix
+        self.lenient = lenient
+        self.problems: list[ConfigError] = []
+
+    def keep(self, default: T, read: Callable[[], T]) -> T:
+        """`read()`, or in a lenient load its problem noted and `default` kept."""
+        try:
+            return read()
+        except ConfigError as error:
+            if not self.lenient:
+                raise
+            self.problems.append(error)
+            return default
 
     def fail(self, key: str, problem: str) -> ConfigError:
         full = (*self.prefix, *(key.split(".") if key else ()))
@@ -356,7 +381,10 @@ class _Validator:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"
-                raise self.fail(f"{where}.{key}" if where else key, f"unknown key; {hint}")
+                error = self.fail(f"{where}.{key}" if where else key, f"unknown key; {hint}")
+                if not self.lenient:
+                    raise error
+                self.problems.append(error)  # an unknown key is read by nothing: ignoring it is all it takes
 
     def table(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -408,43 +436,73 @@ class _Validator:
     def config(self, document: Any) -> Config:
         document = self.table(document, "") if self.prefix else document
         self.check_keys(document, "")
-        sql = self.table(document.get("sql", {}), "sql")
-        self.check_keys(sql, "sql")
-        schemas = self.globs(sql["schemas"], "sql.schemas") if "schemas" in sql else None
-        packages = self.table(document.get("packages", {}), "packages")
-        self.check_keys(packages, "packages")
-        python = self.table(document.get("python", {}), "python")
-        self.check_keys(python, "python")
-        diagnostics = self.table(document.get("diagnostics", {}), "diagnostics")
-        self.check_keys(diagnostics, "diagnostics")
+        keep = self.keep
+
+        def section(name: str) -> dict[str, Any]:
+            empty: dict[str, Any] = {}
+            table = keep(empty, lambda: self.table(document.get(name, {}), name))
+            self.check_keys(table, name)
+            return table
+
+        sql, packages, python, diagnostics = (
+            section("sql"),
+            section("packages"),
+            section("python"),
+            section("diagnostics"),
+        )
+        schemas = keep(None, lambda: self.globs(sql["schemas"], "sql.schemas") if "schemas" in sql else None)
         folder = Path(os.path.abspath(self.path.parent)).resolve()
-        return Config(
+        config = Config(
             root=folder,
             path=folder / self.path.name,  # as written: a linked config stays named by its link
             sql=SqlSettings(
-                dialect=self.dialect(sql.get("dialect", "")),
+                dialect=keep("", lambda: self.dialect(sql.get("dialect", ""))),
                 schemas=schemas,
-                search_path=self.strings(sql.get("search_path", []), "sql.search_path"),
-                sources=self.sources(sql.get("sources", [])),
+                search_path=keep((), lambda: self.strings(sql.get("search_path", []), "sql.search_path")),
+                sources=keep((), lambda: self.sources(sql.get("sources", []))),
             ),
             packages=PackageSettings(
-                inventory=self.globs(packages["inventory"], "packages.inventory") if "inventory" in packages else None,
-                allow=self.strings(packages.get("allow", []), "packages.allow"),
-                deny=self.deny(packages.get("deny", {})),
-                index=self.string(packages["index"], "packages.index").strip() or None if "index" in packages else None,
+                inventory=keep(
+                    None,
+                    lambda: (
+                        self.globs(packages["inventory"], "packages.inventory") if "inventory" in packages else None
+                    ),
+                ),
+                allow=keep((), lambda: self.strings(packages.get("allow", []), "packages.allow")),
+                deny=keep((), lambda: self.deny(packages.get("deny", {}))),
+                index=keep(
+                    None,
+                    lambda: (
+                        self.string(packages["index"], "packages.index").strip() or None
+                        if "index" in packages
+                        else None
+                    ),
+                ),
             ),
             python=PythonSettings(
-                environment=self.string(python["environment"], "python.environment").strip() or None
-                if "environment" in python
-                else None,
+                environment=keep(
+                    None,
+                    lambda: (
+                        self.string(python["environment"], "python.environment").strip() or None
+                        if "environment" in python
+                        else None
+                    ),
+                ),
             ),
             diagnostics=DiagnosticSettings(
-                select=self.codes(diagnostics["select"], "diagnostics.select") if "select" in diagnostics else None,
-                ignore=self.codes(diagnostics.get("ignore", []), "diagnostics.ignore"),
-                severity=self.severities(diagnostics.get("severity", {})),
+                select=keep(
+                    None,
+                    lambda: (
+                        self.codes(diagnostics["select"], "diagnostics.select") if "select" in diagnostics else None
+                    ),
+                ),
+                ignore=keep((), lambda: self.codes(diagnostics.get("ignore", []), "diagnostics.ignore")),
+                severity=keep((), lambda: self.severities(diagnostics.get("severity", {}))),
             ),
-            conventions=self.conventions(document.get("conventions", {})),
+            conventions=keep((), lambda: self.conventions(document.get("conventions", {}))),
         )
+        problems = sorted(self.problems, key=lambda problem: (problem.line or 0, problem.key))  # in file order
+        return replace(config, problems=tuple(problems)) if problems else config
 
     def conventions(self, value: Any) -> tuple[Convention, ...]:
         """`pii = ["core.customer.email"]`, `[conventions.deprecated] "sales.orders_v1" = "use
@@ -525,7 +583,12 @@ class _Validator:
         if not isinstance(value, list):
             raise self.fail("sql.sources", f"expected an array of tables ([[sql.sources]]), got {_kind(value)}")
         headers = [m.start() for m in re.finditer(r"^\s*\[\[[^\]]*sources\s*\]\]", self.text, re.MULTILINE)]
-        return tuple(self.source(entry, i, headers) for i, entry in enumerate(value))
+        entries: list[SourceSettings] = []
+        for i, entry in enumerate(value):
+            read = self.keep(None, functools.partial(self.source, entry, i, headers))
+            if read is not None:  # lenient: a broken entry is left out
+                entries.append(read)
+        return tuple(entries)
 
     def source(self, entry: Any, index: int, headers: list[int]) -> SourceSettings:
         start = headers[index] if index < len(headers) else None
@@ -557,7 +620,9 @@ class _Validator:
                     if close
                     else f"known keys: {', '.join(SOURCE_KEYS)}"
                 )
-                raise fail(key, f"unknown key; {hint}")
+                if not self.lenient:
+                    raise fail(key, f"unknown key; {hint}")
+                self.problems.append(fail(key, f"unknown key; {hint}"))  # the entry's other keys still apply
         if "kind" not in entry:
             raise fail("kind", f"missing; one of {', '.join(SOURCE_KINDS)}")
         kind = entry["kind"].strip().lower() if isinstance(entry["kind"], str) else entry["kind"]

@@ -15,6 +15,7 @@ from pygls.uris import to_fs_path
 from domain_lsp import __version__
 from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.config import ConfigError
+from domain_lsp.findings import RULES
 from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES, Project
 from domain_lsp.server.documents import use_lsp_lines
 from domain_lsp.server.memory import IdleCollector
@@ -63,7 +64,7 @@ class DomainLanguageServer(LanguageServer):
         from domain_lsp.server.freshness import progress_reporter, source_reporter
 
         self.state = ServerState(
-            self.report_config_error,
+            self.report_config_problems,
             on_reloaded=self.republish,
             on_load=progress_reporter(self),
             on_sources=source_reporter(self),
@@ -132,29 +133,37 @@ class DomainLanguageServer(LanguageServer):
             )
         )
 
-    def report_config_error(self, error: ConfigError) -> None:
-        self.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Error,
-                message=f"domain-lsp: invalid config, using defaults: {error}",
+    def report_config_problems(self, path: Path, problems: list[ConfigError]) -> None:
+        """A config's problems as diagnostics on its lines (none: its old ones are cleared), and
+        one message saying what still applies."""
+        if problems:
+            whole = any(not problem.key for problem in problems)  # unreadable or not TOML
+            what = "using defaults" if whole else "those keys are ignored; the rest of it applies"
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Error,
+                    message=f"domain-lsp: invalid config ({what}): {problems[0]}"
+                    + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                )
             )
-        )
-        line = max((error.line or 1) - 1, 0)
+        href = RULES["config-error"].href
+        diagnostics = []
+        for problem in problems:
+            line = max((problem.line or 1) - 1, 0)
+            diagnostics.append(
+                types.Diagnostic(
+                    range=types.Range(
+                        start=types.Position(line=line, character=0), end=types.Position(line=line + 1, character=0)
+                    ),
+                    message=f"{problem.key}: {problem.problem}" if problem.key else problem.problem,
+                    severity=types.DiagnosticSeverity.Error,
+                    code="config-error",
+                    code_description=types.CodeDescription(href=href),
+                    source="domain-lsp",
+                )
+            )
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=error.path.resolve().as_uri(),
-                diagnostics=[
-                    types.Diagnostic(
-                        range=types.Range(
-                            start=types.Position(line=line, character=0), end=types.Position(line=line + 1, character=0)
-                        ),
-                        message=f"{error.key}: {error.problem}" if error.key else error.problem,
-                        severity=types.DiagnosticSeverity.Error,
-                        code="config-error",
-                        source="domain-lsp",
-                    )
-                ],
-            )
+            types.PublishDiagnosticsParams(uri=path.resolve().as_uri(), diagnostics=diagnostics)
         )
 
 

@@ -120,7 +120,7 @@ class _Slot:
 class ServerState:
     def __init__(
         self,
-        on_config_error: Callable[[ConfigError], None],
+        on_config_problems: Callable[[Path, list[ConfigError]], None],
         on_reloaded: Callable[[], None] = lambda: None,
         on_load: Callable[[], Callable[[str], None]] | None = None,
         on_sources: Callable[[Project], None] = lambda project: None,
@@ -133,14 +133,15 @@ class ServerState:
         settings decide (domain_lsp.trust.workspace_trusted)."""
         self._projects: dict[Path, _Slot] = {}
         self._analyses: dict[str, DocumentAnalysis] = {}
-        self._on_config_error = on_config_error
+        self._on_config_problems = on_config_problems
         self._on_reloaded = on_reloaded
         """Called after a background reload replaced a project: documents need re-checking."""
         self._on_load = on_load
         """Called when a load starts; returns what to call with a summary when it ends."""
         self._on_sources = on_sources
         """Called with each project loaded: tells the user about its sources' problems."""
-        self.config_errors: dict[Path, ConfigError] = {}
+        self.config_problems: dict[Path, list[ConfigError]] = {}
+        """Each config file's problems as last reported (an empty list once it is fixed)."""
         self._config_files: dict[Path, Path | None] = {}
         self.generation = 0
         """Bumped whenever config or catalog reloads; part of pull-diagnostic result ids."""
@@ -160,16 +161,27 @@ class ServerState:
             root = self.root or (path if path.is_dir() else path.parent)
             return root, Config(root=root)
         try:
+            # Lenient: a bad key is reported and keeps its default; the valid keys still apply.
             if config_file == self.config_path and self.root is not None:
-                config = load_named_config(config_file, self.root)  # the user's choice: it may read the workspace
+                config = load_named_config(
+                    config_file, self.root, lenient=True
+                )  # the user's choice: it may read the workspace
             else:
-                config = load_config(config_file)
-        except ConfigError as error:
-            self.config_errors[config_file] = error
-            self._on_config_error(error)
+                config = load_config(config_file, lenient=True)
+        except ConfigError as error:  # unreadable, or not TOML: nothing of it applies
+            self._report_config(config_file, [error])
             return config_file, Config(root=config_file.parent.resolve())
-        self.config_errors.pop(config_file, None)
+        self._report_config(config_file, list(config.problems))
         return config_file, config
+
+    def _report_config(self, config_file: Path, problems: list[ConfigError]) -> None:
+        """Tell the client when a config's problems change, to none included: a fixed config
+        clears its diagnostics on the next load (a save, the reload command)."""
+        shown = [(p.key, p.problem, p.line) for p in self.config_problems.get(config_file, [])]
+        if shown == [(p.key, p.problem, p.line) for p in problems] and config_file in self.config_problems:
+            return
+        self.config_problems[config_file] = problems
+        self._on_config_problems(config_file, problems)
 
     def _find_config(self, path: Path) -> Path | None:
         folder = path.parent

@@ -17,7 +17,7 @@ def test_an_analysis_cached_before_a_saved_schema_is_not_reused(tmp_path: Path) 
     text = "SELECT loyalty_tier FROM customer;\n"
 
     async def scenario() -> tuple[list[str], list[str]]:
-        state = ServerState(on_config_error=lambda error: None)
+        state = ServerState(on_config_problems=lambda path, problems: None)
         state.root = tmp_path
         before = await state.analyze(query.as_uri(), query, text, 1, "sql")
         schema.write_text("CREATE TABLE customer (id int, loyalty_tier text);\n", encoding="utf-8")
