@@ -22,7 +22,7 @@ from domain_lsp.project import Project
 # Code that only runs inside a host tool (a test suite shipped in the wheel, a pytest plugin, a
 # Sphinx extension): its imports are declared in the source repository's test/docs
 # requirements, which wheel metadata does not carry. Counted apart so the rest stays honest.
-HOSTED_PARTS = frozenset({"test", "tests", "testing"})
+HOSTED_PARTS = frozenset({"test", "tests", "testing", "benchmarks"})
 HOSTED_STEMS = frozenset({"pytest_plugin", "sphinxext", "conftest"})
 
 
@@ -44,6 +44,21 @@ DEFAULT = (
     "pytest",
     "PyYAML",
     "pathspec",
+    # widely used pure-Python libraries (issue 14: at least ten more), from the package registry
+    "attrs",
+    "h11",
+    "httpcore",
+    "idna",
+    "jsonschema",
+    "referencing",
+    "pluggy",
+    "platformdirs",
+    "filelock",
+    "Pygments",
+    "sortedcontainers",
+    "packaging",
+    "hypothesis",
+    "virtualenv",
 )
 
 
@@ -51,7 +66,9 @@ def tree_of(distribution: str) -> tuple[list[Path], list[Path], list[str]]:
     dist = metadata.distribution(distribution)
     top = (dist.read_text("top_level.txt") or "").split()
     if not top:
-        top = sorted({str(f).split("/")[0] for f in dist.files or () if "/" in str(f) and ".dist-info" not in str(f)})
+        # No top_level.txt (hatchling, flit): the wheel's top-level folders and .py files.
+        names = {str(f).split("/")[0] if "/" in str(f) else str(f).removesuffix(".py") for f in dist.files or ()}
+        top = sorted(name for name in names if ".dist-info" not in name and ".data" not in name)
     site = Path(str(dist.locate_file("")))
     folders = [site / name for name in top if name.isidentifier() and (site / name).is_dir()]
     modules = [site / f"{name}.py" for name in top if (site / f"{name}.py").is_file()]
@@ -130,7 +147,8 @@ def main(argv: list[str]) -> int:
         hints = len(reported) - len(errors) - len(in_hosted)
         print(
             f"{distribution}: {files} files, {lines} lines, {len(errors)} findings"
-            f" (+{len(in_hosted)} in test suites/host plugins, +{hints} hints), {seconds:.1f} s"
+            f" (+{len(in_hosted)} in test suites/host plugins, +{hints} hints), {seconds:.1f} s,"
+            f" {files / seconds if seconds else 0:.0f} files/s"
         )
         for line in reported:
             print(line)
@@ -141,7 +159,8 @@ def main(argv: list[str]) -> int:
         total_seconds += seconds
     print(
         f"total: {total_files} files, {total_lines} lines, {total_findings} findings"
-        f" (+{total_hosted} in test suites/host plugins), {total_seconds:.1f} s"
+        f" (+{total_hosted} in test suites/host plugins), {total_seconds:.1f} s,"
+        f" {total_files / total_seconds if total_seconds else 0:.0f} files/s"
     )
     return 0
 
