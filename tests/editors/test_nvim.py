@@ -261,3 +261,40 @@ def test_checkhealth_reports_broken_configs_and_a_missing_server(
     nowhere = str(home / "no-such-venv" / "bin" / "python")
     result = nvim.run_script("checkhealth.lua", [str(bare)], home, nvim_plugin, python=nowhere)
     assert any(f"ERROR `{nowhere}` is not executable" in line for line in result["runs"][str(bare)])
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "editors.md"
+# The sequence from issue 19 (a space trigger plus Neovim's default 'completeopt' turned it into
+# `SELECT DISTINCTo.status, CASEo.ordered_at`), then Enter pressed while the menu is open.
+TYPED = (
+    "SELECT o.status, o.ordered_at\nFROM sales.orders o;\nSELECT o.status\nFROM sales.orders o\nWHERE o.status = 'x';"
+)
+
+
+def documented_neovim_config() -> str:
+    """The init.lua docs/editors.md tells a Neovim user to write: its Install and Completion blocks."""
+    neovim = DOCS.read_text(encoding="utf-8").split("\n## Neovim\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```lua\n(.*?)```", neovim, flags=re.DOTALL)
+    install = next(block for block in blocks if "vim.lsp.enable('domain_lsp')" in block)
+    completion = next(block for block in blocks if "autotrigger = true" in block)
+    return install + completion
+
+
+def test_typing_with_the_documented_completion_setup_keeps_the_text(
+    nvim: Any, nvim_plugin: Path, make_warehouse: Callable[[], Path], make_editor_home: Callable[[], Path]
+) -> None:
+    workspace, home = make_warehouse(), make_editor_home()
+    init = home / "init.lua"
+    init.write_text(documented_neovim_config(), encoding="utf-8")
+    typed = workspace / "queries" / "typed.sql"
+    result = nvim.run_script("typing.lua", [str(workspace), str(init), str(typed), TYPED], home, nvim_plugin)
+    assert result["errors"] == {}
+    assert result["completeopt"] == "menuone,noselect,popup"
+    assert result["buffer"] == TYPED.split("\n")
+    # completion really was on: the menu opened while typing
+    assert any(key["menu"] for key in result["keys"])
+    # and no key changed more than itself: after each, the line is what was typed of it so far
+    typed = ""
+    for key in result["keys"]:
+        typed += key["key"]
+        assert key["line"] == typed.rsplit("\n", 1)[-1], key
