@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install clean vsix system-deps vscode-screenshots bench fuzz
+.PHONY: demo test lint typecheck unit install clean vsix nvim-helptags system-deps vscode-screenshots bench fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ system-deps:
 
 vsix:
 	scripts/editors/build-vsix.sh
+
+# editors/nvim/doc/tags, committed so `:help domain_lsp` works without :helptags (tests/editors checks it is current).
+nvim-helptags:
+	$(VENV)/bin/nvim --headless --clean -c 'helptags editors/nvim/doc' -c 'quit'
 
 vscode-screenshots: $(STAMP)
 	scripts/editors/install-code-server.sh >/dev/null

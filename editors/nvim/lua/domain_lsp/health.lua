@@ -64,7 +64,7 @@ local function check_server()
 end
 
 --- Files whose config matters: the buffers the server is attached to, else the current folder.
----@return table<string, string[]> config file (or '' for none) -> files it governs
+---@return table<string, { files: string[], folder: string }> config file (or '' for none) -> what it governs
 local function configs_in_use()
   local files = {}
   for _, client in ipairs(domain_lsp.clients()) do
@@ -81,25 +81,67 @@ local function configs_in_use()
   local configs = {}
   for _, file in ipairs(files) do
     local config = domain_lsp.find_config(file) or ''
-    configs[config] = configs[config] or {}
-    table.insert(configs[config], vim.fn.fnamemodify(file, ':~:.'))
+    local folder = vim.fn.isdirectory(file) == 1 and file or vim.fs.dirname(file)
+    configs[config] = configs[config] or { files = {}, folder = folder }
+    table.insert(configs[config].files, vim.fn.fnamemodify(file, ':~:.'))
   end
   return configs
 end
 
----@param n integer
----@param word string
-local function count(n, word)
-  return ('%d %s%s'):format(n, word, n == 1 and '' or 's')
+--- What the running servers loaded, asked of them (`domain-lsp.catalogSummary`): one entry per
+--- client and project among the attached buffers.
+---@return { client: vim.lsp.Client, summaries: table[], errors: string[] }[]
+local function ask_servers()
+  local answers = {}
+  for _, client in ipairs(domain_lsp.clients()) do
+    local answer = { client = client, summaries = {}, errors = {} }
+    local seen = {}
+    for bufnr in vim.spairs(client.attached_buffers) do
+      if vim.api.nvim_buf_get_name(bufnr) ~= '' then
+        local summary, err = domain_lsp.summary_sync(client, bufnr, TIMEOUT_MS)
+        if summary then
+          local key = type(summary.config) == 'string' and summary.config or ''
+          if not seen[key] then
+            seen[key] = true
+            table.insert(answer.summaries, summary)
+          end
+        elseif not vim.tbl_contains(answer.errors, err) then
+          table.insert(answer.errors, err)
+        end
+      end
+    end
+    table.insert(answers, answer)
+  end
+  return answers
 end
 
---- Load a config and its schema sources with `domain-lsp catalog`, as the server would, and
---- report what is wrong: invalid keys, unparsable schema files, globs that match nothing.
+--- The config files (and '' for none) whose catalog a running server reported.
+---@param answers { summaries: table[] }[]
+---@return table<string, true>
+local function served_configs(answers)
+  local served = {}
+  for _, answer in ipairs(answers) do
+    for _, summary in ipairs(answer.summaries) do
+      served[type(summary.config) == 'string' and vim.fs.normalize(summary.config) or ''] = true
+    end
+  end
+  return served
+end
+
+--- Load a config (nil: the one `domain-lsp catalog` discovers in `folder`) and its schema sources
+--- with `domain-lsp catalog`, as the server would, and report what is wrong: invalid keys,
+--- unparsable schema files, globs that match nothing. With `show_counts` (no server to ask), also
+--- what the catalog holds.
 ---@param cli string[]
----@param config string
-local function validate(cli, config)
-  local cmd = vim.list_extend(vim.deepcopy(cli), { 'catalog', '--config', config, '--format', 'json' })
-  local result, err = run(cmd, vim.fs.dirname(config))
+---@param config string?
+---@param folder string
+---@param show_counts boolean
+local function validate(cli, config, folder, show_counts)
+  local cmd = vim.list_extend(vim.deepcopy(cli), { 'catalog', '--format', 'json' })
+  if config then
+    vim.list_extend(cmd, { '--config', config })
+  end
+  local result, err = run(cmd, folder)
   if result == nil then
     health.error(('could not run `%s`: %s'):format(table.concat(cmd, ' '), err))
     return
@@ -130,48 +172,53 @@ local function validate(cli, config)
     health.warn(('schema glob `%s` matches no file'):format(glob))
   end
   if problems == 0 then
-    health.ok('config valid, schema sources load')
+    health.ok(config and 'config valid, schema sources load' or 'schema sources load')
   end
-  health.info(
-    ('catalog: %s, %s, %s, %s in %s, from %s'):format(
-      count(catalog.tables or 0, 'table'),
-      count(catalog.views or 0, 'view'),
-      count(catalog.columns or 0, 'column'),
-      count(catalog.functions or 0, 'function'),
-      count(catalog.schemas or 0, 'schema'),
-      count(#(catalog.sources or {}), 'source')
-    )
-  )
+  if show_counts then
+    -- the CLI counts tables without views and schemas as a number; the summary's shape has both in `tables`
+    local views = catalog.views or 0
+    local summary = {
+      tables = (catalog.tables or 0) + views,
+      views = views,
+      columns = catalog.columns,
+      functions = catalog.functions,
+      schemas = vim.fn['repeat']({ 0 }, catalog.schemas or 0),
+      sources = catalog.sources,
+    }
+    health.info(('catalog (no server running for these files to ask): %s'):format(domain_lsp.catalog_counts(summary)))
+  end
 end
 
 ---@param cli string[]?
-local function check_configs(cli)
+---@param served table<string, true>
+local function check_configs(cli, served)
   health.start('domain-lsp config')
-  for config, files in vim.spairs(configs_in_use()) do
-    local governed = table.concat(files, ', ')
+  for config, use in vim.spairs(configs_in_use()) do
+    local governed = table.concat(use.files, ', ')
     if config == '' then
       health.info(
-        ('no domain-lsp.toml or [tool.domain-lsp] for %s: defaults (no schemas, so every table is unknown)'):format(
+        ('no domain-lsp.toml or [tool.domain-lsp] for %s: defaults, with the schema files found in the workspace'):format(
           governed
         )
       )
     else
       health.ok(('config found: %s (for %s)'):format(vim.fn.fnamemodify(config, ':~:.'), governed))
-      if cli then
-        validate(cli, config)
-      end
+    end
+    if cli then
+      validate(cli, config ~= '' and config or nil, use.folder, not served[config == '' and '' or vim.fs.normalize(config)])
     end
   end
 end
 
-local function check_clients()
+---@param answers { client: vim.lsp.Client, summaries: table[], errors: string[] }[]
+local function check_clients(answers)
   health.start('domain-lsp clients')
-  local clients = domain_lsp.clients()
-  if #clients == 0 then
+  if #answers == 0 then
     health.info("no domain_lsp client running; vim.lsp.enable('domain_lsp') starts one for SQL and Python files")
     return
   end
-  for _, client in ipairs(clients) do
+  for _, answer in ipairs(answers) do
+    local client = answer.client
     health.ok(
       ('client %d running in %s, %d buffer(s) attached'):format(
         client.id,
@@ -179,13 +226,24 @@ local function check_clients()
         vim.tbl_count(client.attached_buffers)
       )
     )
+    for _, summary in ipairs(answer.summaries) do
+      local config = type(summary.config) == 'string' and vim.fn.fnamemodify(summary.config, ':~:.') or 'no config'
+      health.info(('server loaded for %s: %s'):format(config, domain_lsp.catalog_counts(summary)))
+      if summary.stale then
+        health.warn(('the catalog for %s is stale'):format(config), ':DomainLsp reload')
+      end
+    end
+    for _, err in ipairs(answer.errors) do
+      health.warn('could not ask the server what it loaded: ' .. err)
+    end
   end
 end
 
 function M.check()
   local cli = check_server()
-  check_configs(cli)
-  check_clients()
+  local answers = ask_servers()
+  check_configs(cli, served_configs(answers))
+  check_clients(answers)
 end
 
 return M
