@@ -8,6 +8,7 @@ field) nothing is reported: a false positive on valid SQL is worse than a missed
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -17,6 +18,19 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 
 from domain_lsp.analysis.sql import ancestry, functions
+from domain_lsp.analysis.sql.bindings import (
+    ColumnRef,
+    ColumnStatus,
+    FunctionRef,
+    Limit,
+    ScopeInfo,
+    Source,
+    StatementBindings,
+    StatementKind,
+    TableKind,
+    TableProblem,
+    TableRef,
+)
 from domain_lsp.analysis.sql.dialects import (
     DEFAULT_SCHEMA,
     FILE_NAME,
@@ -34,9 +48,10 @@ from domain_lsp.analysis.sql.dialects import (
     WILDCARD_TABLE_DIALECTS,
     get_dialect,
 )
-from domain_lsp.analysis.suggest import closest, did_you_mean
+from domain_lsp.analysis.sql.rules import run_rules
+from domain_lsp.analysis.suggest import closest
 from domain_lsp.catalog.model import Catalog, Table, key
-from domain_lsp.findings import Finding, Fix
+from domain_lsp.findings import Finding
 
 DML = (exp.Insert, exp.Update, exp.Delete)
 
@@ -122,11 +137,14 @@ def name_span(node: exp.Expr) -> tuple[int, int] | None:
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    """What a table reference resolves to: a catalog table, a system table, or a problem."""
+    """What a table reference resolves to: a catalog table, a system table, or a problem (the
+    rules in rules/ word it; see bindings.TableRef for the fields)."""
 
     table: Table | None = None
     system: bool = False
-    finding: Finding | None = None
+    problem: TableProblem = ""
+    candidates: tuple[str, ...] = ()
+    looked_in: str = ""
 
 
 @dataclass
@@ -192,9 +210,9 @@ class Context:
                 unqualified = catalog.get(name)
                 if unqualified is not None:
                     return Resolution(unqualified)  # the catalog knows the table without a schema
-                return Resolution(finding=self._unknown_schema(node))
+                return self._unknown_schema(node)
             in_schema = [t.name for t in self.all_tables() if key(t.schema) == key(schema)]
-            return Resolution(finding=self._unknown_table(node, in_schema, schema))
+            return self._unknown_table(node, in_schema, schema)
         candidates = catalog.tables_named(name)
         if self.search_path:
             for path_schema in self.search_path:
@@ -205,17 +223,8 @@ class Context:
             if schemaless:
                 return Resolution(schemaless[0])
             if candidates:
-                names = ", ".join(f"`{t.qualified_name}`" for t in candidates)
-                return Resolution(
-                    finding=self._finding(
-                        node,
-                        "unknown-table",
-                        f"table `{name}` is not on the search path ({', '.join(self.search_path)}); found {names}",
-                        [t.qualified_name for t in candidates],
-                        whole=True,
-                    )
-                )
-            return Resolution(finding=self._unknown_table(node, [t.name for t in self.all_tables()], None))
+                return Resolution(problem="not-on-search-path", candidates=tuple(t.qualified_name for t in candidates))
+            return self._unknown_table(node, [t.name for t in self.all_tables()], None)
         if len(candidates) == 1:
             return Resolution(candidates[0])
         if candidates:
@@ -223,17 +232,8 @@ class Context:
             preferred = [t for t in candidates if not t.schema or (default and key(t.schema) == default)]
             if len(preferred) == 1:
                 return Resolution(preferred[0])
-            qualified = [t.qualified_name for t in candidates]
-            return Resolution(
-                finding=self._finding(
-                    node,
-                    "ambiguous-table",
-                    f"table `{name}` exists in several schemas: {', '.join(f'`{n}`' for n in qualified)}; qualify it",
-                    qualified,
-                    whole=True,
-                )
-            )
-        return Resolution(finding=self._unknown_table(node, [t.name for t in self.all_tables()], None))
+            return Resolution(problem="ambiguous-table", candidates=tuple(t.qualified_name for t in candidates))
+        return self._unknown_table(node, [t.name for t in self.all_tables()], None)
 
     def _wildcard(self, node: exp.Table) -> Resolution:
         """`dataset.prefix_*` reads every table whose name starts with the prefix."""
@@ -243,8 +243,8 @@ class Context:
         ]
         if not matches:
             if schema and not self.catalog.has_schema(node.db):
-                return Resolution(finding=self._unknown_schema(node))
-            return Resolution(finding=self._unknown_table(node, [t.name for t in self.all_tables()], node.db))
+                return self._unknown_schema(node)
+            return self._unknown_table(node, [t.name for t in self.all_tables()], node.db)
         shapes = {tuple(t.columns) for t in matches}
         return Resolution(matches[0]) if len(shapes) == 1 else Resolution()
 
@@ -252,43 +252,12 @@ class Context:
         """Every table: only mistakes and wildcards need the list, which is cached per catalog."""
         return table_list(self.catalog)
 
-    def _unknown_table(self, node: exp.Table, names: list[str], schema: str | None) -> Finding:
-        where = f" in schema `{schema}`" if schema else ""
+    def _unknown_table(self, node: exp.Table, names: list[str], schema: str | None) -> Resolution:
         suggestions = closest(node.name, suggestion_pool(node.name, names))
-        return self._finding(
-            node, "unknown-table", f"table `{node.name}` does not exist{where}{did_you_mean(suggestions)}", suggestions
-        )
+        return Resolution(problem="unknown-table", candidates=tuple(suggestions), looked_in=schema or "")
 
-    def _unknown_schema(self, node: exp.Table) -> Finding:
-        ident = node.args["db"]
-        suggestions = closest(node.db, self.catalog.schemas())
-        return self.finding_at(
-            ident, "unknown-schema", f"schema `{node.db}` does not exist{did_you_mean(suggestions)}", suggestions
-        ) or Finding("unknown-schema", f"schema `{node.db}` does not exist", 0, 0)
-
-    def _finding(
-        self, node: exp.Table, code: str, message: str, suggestions: list[str], whole: bool = False
-    ) -> Finding:
-        """A finding on a table's name token; `whole` replaces the qualified name in fixes."""
-        finding = self.finding_at(node.this, code, message, [] if whole else suggestions)
-        assert finding is not None
-        if whole and suggestions:
-            first = span(node.parts[0]) if node.parts else None
-            start = first[0] if first else finding.start
-            fixes = tuple(
-                Fix(f"Replace with `{s}`", start, finding.end, ".".join(self.quote(p) for p in s.split(".")))
-                for s in suggestions
-            )
-            finding = Finding(finding.code, finding.message, finding.start, finding.end, fixes=fixes)
-        return finding
-
-    def finding_at(self, ident: exp.Expr, code: str, message: str, suggestions: list[str]) -> Finding | None:
-        where = span(ident)
-        if where is None:
-            return None
-        start, end = where
-        fixes = tuple(Fix(f"Replace with `{s}`", start, end, self.quote(s)) for s in suggestions)
-        return Finding(code, message, start, end, fixes=fixes)
+    def _unknown_schema(self, node: exp.Table) -> Resolution:
+        return Resolution(problem="unknown-schema", candidates=tuple(closest(node.db, self.catalog.schemas())))
 
 
 # -- what a source provides ---------------------------------------------------------------------
@@ -435,14 +404,25 @@ def outputs_bottom_up(scopes: list[Scope], ctx: Context) -> None:
 
 
 class StatementChecker:
+    """One pass over a statement that records what each of its names refers to (bindings.py);
+    the rules (rules/) turn the problems among them into findings."""
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.findings: list[Finding] = []
+        self.bindings = StatementBindings("other", catalog_checked=False)
+        self._table_refs: dict[int, tuple[exp.Expr, TableRef]] = {}
+        self._scope_ids: dict[int, int] = {}
+        self._target: Source | None = None
+        """The DML target check_target last met: what check_target_columns' names belong to."""
+        self._sources: dict[tuple[int, str], tuple[exp.Expr | Scope, Source]] = {}
+        self._last_scope: tuple[Scope | None, int] = (None, -1)
+        self._kept_scopes: list[Scope] = []
+        """The scopes numbered in _scope_ids, kept alive so that their ids are not reused."""
         self._done_columns: set[int] = set()
         self._done_tables: set[int] = set()
         self._semi: dict[int, dict[str, tuple[exp.Expr, exp.Expr | Scope]]] = {}
         self._visible: dict[int, tuple[Scope, dict[str, tuple[exp.Expr, exp.Expr | Scope]]]] = {}
-        self._aliases: dict[int, tuple[Scope, dict[str, exp.Expr | Scope]]] = {}
+        self._aliases: dict[int, tuple[Scope, dict[str, tuple[str, exp.Expr, exp.Expr | Scope]]]] = {}
         self._output_aliases: dict[int, tuple[Scope, frozenset[str]]] = {}
         self._known: dict[int, tuple[Scope, list[str]]] = {}
         self.pseudo = PSEUDO_COLUMNS.get(ctx.dialect, frozenset())
@@ -457,14 +437,12 @@ class StatementChecker:
         self._lambdas: dict[int, list[exp.Lambda]] = {}
         self._clause_columns: dict[tuple[int, str], list[exp.Column]] | None = None
 
-    def report(self, finding: Finding | None) -> None:
-        if finding is not None:
-            self.findings.append(finding)
-
-    def check(self, statement: exp.Expr) -> list[Finding]:
+    def bind(self, statement: exp.Expr) -> StatementBindings:
+        self.bindings.kind = statement_kind(statement)
         self.check_functions(statement)
         if self.ctx.catalog.is_empty():
-            return self.findings
+            return self.bindings
+        self.bindings.catalog_checked = True
         statement = self._lift_dml_ctes(statement)
         if isinstance(statement, exp.Query):
             self.check_query(statement)
@@ -476,9 +454,176 @@ class StatementChecker:
                 body = body.unnest()
             if isinstance(body, exp.Query):
                 self.check_query(body)
-        # Copies of a subtree (DML checked as a SELECT) can report a token twice.
-        unique = {(f.code, f.start, f.end): f for f in reversed(self.findings)}
-        return sorted(unique.values(), key=lambda f: (f.start, f.end, f.code))
+        return self.bindings
+
+    # -- recording ----------------------------------------------------------------------
+    def table_ref(self, node: exp.Table, defined_by: int | None = None) -> TableRef:
+        """The binding of a table node (built once per node); `defined_by` for a CTE's name: the
+        index of its scope (-1 for the CTE a recursive branch reads, a scope of its own)."""
+        cached = self._table_refs.get(id(node))
+        if cached is not None:
+            return cached[1]
+        where = name_span(node) or (-1, -1)
+        alias = node.args.get("alias")
+        alias_at = span(alias.this) if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Expr) else None
+        alias_start, alias_end = alias_at or (-1, -1)
+        if defined_by is not None:
+            ref = TableRef(
+                node.name,
+                node.db,
+                *where,
+                "cte",
+                alias_start=alias_start,
+                alias_end=alias_end,
+                defined_by=defined_by,
+            )
+        else:
+            resolution = self.ctx.resolve_table(node)
+            kind: TableKind = (
+                "catalog"
+                if resolution.table is not None
+                else "system"
+                if resolution.system
+                else "unknown"
+                if resolution.problem
+                else "opaque"
+            )
+            first = span(node.parts[0]) if resolution.problem and node.parts else None
+            db = node.args.get("db")
+            schema_at = span(db) if resolution.problem == "unknown-schema" and isinstance(db, exp.Expr) else None
+            ref = TableRef(
+                node.name,
+                node.db,
+                where[0],
+                where[1],
+                kind,
+                resolution.table,
+                resolution.problem,
+                resolution.candidates,
+                resolution.looked_in,
+                qualified_start=first[0] if first else where[0],
+                schema_start=schema_at[0] if schema_at else -1,
+                schema_end=schema_at[1] if schema_at else -1,
+                alias_start=alias_start,
+                alias_end=alias_end,
+            )
+        self._table_refs[id(node)] = (node, ref)
+        return ref
+
+    def _path(self, node: exp.Table) -> TableRef:
+        """A FROM item that turned out to be a struct path: not a table reference."""
+        ref = dataclasses.replace(self.table_ref(node), kind="path", problem="", candidates=(), looked_in="")
+        self._table_refs[id(node)] = (node, ref)
+        return ref
+
+    def source_of(self, alias: str, node: exp.Expr, source: exp.Expr | Scope) -> Source:
+        """The binding of a FROM item under one alias, built once (every column of the item
+        shares it: a statement of 2,000 columns builds a handful)."""
+        cached = self._sources.get((id(source), alias))
+        if cached is not None:
+            return cached[1]
+        if isinstance(source, Scope):
+            index = self._scope_ids.get(id(source), -1)
+            found = Source(alias, self.table_ref(node, index) if isinstance(node, exp.Table) else None, index)
+        elif isinstance(source, exp.Table):
+            found = Source(alias, self.table_ref(source))
+        else:
+            found = Source(alias)
+        self._sources[(id(source), alias)] = (source, found)
+        return found
+
+    def resolved(self, column: exp.Column, scope: Scope, alias: str, node: exp.Expr, source: exp.Expr | Scope) -> None:
+        where = span(column.this)
+        if where is None:
+            return
+        cached = self._sources.get((id(source), alias))
+        found = cached[1] if cached is not None else self.source_of(alias, node, source)
+        table = found.table.table if found.table is not None else None
+        qualifier = column.args.get("table")
+        qualifier_at = span(qualifier) if qualifier is not None else None
+        start, end = qualifier_at or (-1, -1)
+        self.bindings.columns.append(
+            ColumnRef(
+                column.name,
+                where[0],
+                where[1],
+                "resolved",
+                self._scope_index(scope),
+                column.table,
+                start,
+                end,
+                found,
+                table,
+            )
+        )
+
+    def noted(
+        self, column: exp.Column, scope: Scope | None, status: ColumnStatus, source: Source | None = None
+    ) -> None:
+        """A column that is not checked further: undecided, or not a column at all."""
+        where = span(column.this)
+        if where is not None:
+            self._column(column, where, status, scope, source=source)
+
+    def _scope_index(self, scope: Scope | None) -> int:
+        if scope is None:
+            return -1
+        last = self._last_scope
+        if last[0] is scope:
+            return last[1]
+        index = self._scope_ids.get(id(scope), -1)
+        self._last_scope = (scope, index)
+        return index
+
+    def _column(
+        self,
+        column: exp.Column,
+        where: tuple[int, int],
+        status: ColumnStatus,
+        scope: Scope | None,
+        **fields: object,
+    ) -> None:
+        qualifier = column.args.get("table")
+        qualifier_at = span(qualifier) if isinstance(qualifier, exp.Expr) else None
+        self.bindings.columns.append(
+            ColumnRef(
+                column.name,
+                where[0],
+                where[1],
+                status,
+                self._scope_index(scope),
+                column.table,
+                qualifier_at[0] if qualifier_at else -1,
+                qualifier_at[1] if qualifier_at else -1,
+                **fields,  # type: ignore[arg-type]
+            )
+        )
+
+    def index_scopes(self, scopes: list[Scope]) -> None:
+        """Number the scopes of one traversal and record each one's name and outputs."""
+        base = len(self.bindings.scopes)
+        self._kept_scopes.extend(scopes)
+        for i, scope in enumerate(scopes):
+            self._scope_ids[id(scope)] = base + i
+        for i, scope in enumerate(scopes):
+            name, where = "", None
+            holder = scope.expression.parent
+            if isinstance(holder, (exp.CTE, exp.Subquery)):
+                alias = holder.args.get("alias")
+                if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
+                    name, where = alias.this.name, span(alias.this)
+            outputs = source_columns(scope, self.ctx)
+            self.bindings.scopes.append(
+                ScopeInfo(
+                    base + i,
+                    str(scope.scope_type.name).lower(),
+                    name,
+                    tuple(outputs) if outputs is not None else None,
+                    self._scope_ids.get(id(scope.parent), -1) if scope.parent is not None else -1,
+                    where[0] if where else -1,
+                    where[1] if where else -1,
+                )
+            )
 
     def check_dml(self, statement: exp.Expr) -> None:
         if isinstance(statement, exp.Insert):
@@ -516,7 +661,7 @@ class StatementChecker:
                 select.set("locks", None)
         problem = too_complex(query)
         if problem is not None:
-            self.report(self._too_complex(query, problem))
+            self._too_complex(query, problem)
             return
         try:
             scopes = traverse_scope(query)
@@ -526,6 +671,7 @@ class StatementChecker:
             return  # e.g. OptimizeError for an alias used twice, which the database rejects anyway
         self._index_query(query)
         outputs_bottom_up(scopes, self.ctx)
+        self.index_scopes(scopes)
         for scope in scopes:
             self.check_scope(scope)
 
@@ -545,12 +691,16 @@ class StatementChecker:
         self._with_pivot = ancestry.holders(query, pivots)
 
     def check_scope(self, scope: Scope) -> None:
-        for _, source in self.visible(scope).values():
+        for node, source in self.visible(scope).values():
             if isinstance(source, exp.Table) and id(source) not in self._done_tables:
                 self._done_tables.add(id(source))
-                finding = self.ctx.resolve_table(source).finding
-                if finding is not None and not self._alias_path(source, scope):
-                    self.report(finding)
+                ref = self.table_ref(source)
+                if ref.problem and self._alias_path(source, scope):
+                    ref = self._path(source)
+                self.bindings.tables.append(ref)
+            elif isinstance(source, Scope) and isinstance(node, exp.Table) and id(node) not in self._done_tables:
+                self._done_tables.add(id(node))  # a CTE's name
+                self.bindings.tables.append(self.table_ref(node, self._scope_ids.get(id(source), -1)))
         self.check_using(scope)
         if id(scope.expression) in self._with_pivot:
             return
@@ -647,8 +797,11 @@ class StatementChecker:
                 if not missing and not left_unknown:
                     missing = name not in left_keys
                 if missing:
-                    message = f"column `{ident.name}` of USING is not in both joined tables"
-                    self.report(self.ctx.finding_at(ident, "unknown-column", message, []))
+                    where = span(ident)
+                    if where is not None:
+                        self.bindings.columns.append(
+                            ColumnRef(ident.name, *where, "unknown", self._scope_ids.get(id(scope), -1), in_using=True)
+                        )
             if keys is None:
                 left_unknown = True
             else:
@@ -663,7 +816,7 @@ class StatementChecker:
     def check_column(self, column: exp.Column, scope: Scope) -> None:
         if isinstance(column.this, exp.Star):
             if column.table and self.find_source(column.table, scope) is None:
-                self.report(self._unknown_qualifier(column, scope))
+                self._unknown_qualifier(column, scope)
             return
         if not column.name or not isinstance(column.this, exp.Identifier):
             return
@@ -671,6 +824,7 @@ class StatementChecker:
             self.check_schema_qualified(column, scope)
             return
         if column.table and self._bound_variable(column.table, column):
+            self.noted(column, scope, "not-a-column")
             return  # x.field where x is a lambda or comprehension variable
         if column.table:
             self.check_qualified(column, scope)
@@ -691,29 +845,43 @@ class StatementChecker:
                     and key(node.db) == key(column.args["db"].name)
                 ):
                     keys = self.ctx.column_keys(source)
-                    if keys is not None and key(column.name) not in keys and key(column.name) not in self.pseudo:
+                    if keys is None:
+                        self.noted(column, scope, "undecided")
+                    elif key(column.name) in self.pseudo:
+                        self.noted(column, scope, "not-a-column")
+                    elif key(column.name) not in keys:
                         columns = source_columns(source, self.ctx) or []
-                        self.report(self._unknown_column(column, columns, f"`{node.db}.{node.name}`"))
+                        self._unknown_column(column, scope, columns, f"`{node.db}.{node.name}`")
+                    else:
+                        self.resolved(column, scope, alias, node, source)
                     return
             current = self.outer(current)
+        self.noted(column, scope, "undecided")
 
     def check_qualified(self, column: exp.Column, scope: Scope) -> None:
-        source = self.find_source(column.table, scope)
-        if source is None:
+        entry = self.find_entry(column.table, scope)
+        if entry is None:
             if self.ctx.dialect in STRUCT_DIALECTS and self._visible_column(column.table, scope):
+                self.noted(column, scope, "not-a-column")
                 return  # struct_column.field
-            self.report(self._unknown_qualifier(column, scope))
+            self._unknown_qualifier(column, scope)
             return
+        alias, node, source = entry
         keys = self.ctx.column_keys(source)
-        if keys is None or key(column.name) in self.pseudo:
-            return
-        if key(column.name) not in keys:
+        if keys is None:
+            self.noted(column, scope, "undecided", self.source_of(alias, node, source))
+        elif key(column.name) in self.pseudo:
+            self.noted(column, scope, "not-a-column", self.source_of(alias, node, source))
+        elif key(column.name) not in keys:
             columns = source_columns(source, self.ctx) or []
-            self.report(self._unknown_column(column, columns, f"`{column.table}`"))
+            self._unknown_column(column, scope, columns, f"`{column.table}`", self.source_of(alias, node, source))
+        else:
+            self.resolved(column, scope, alias, node, source)
 
     def check_unqualified(self, column: exp.Column, scope: Scope) -> None:
         name = key(column.name)
         if name in self.pseudo or self._is_special(column):
+            self.noted(column, scope, "not-a-column")
             return
         outputs: list[str] | None = None
         current: Scope | None = scope
@@ -721,28 +889,41 @@ class StatementChecker:
         while current is not None:
             found, open_sources = self._lookup(name, current, inner)
             if len(found) > 1 and not self._merged(name, current):
-                self.report(self._ambiguous(column, found))
+                self._ambiguous(column, scope, found)
                 return
-            if found or open_sources:
+            if found:
+                node, source = self.visible(current)[found[0]]
+                self.resolved(column, scope, found[0], node, source)
+                return
+            if open_sources:
+                self.noted(column, scope, "undecided")
                 return
             if self._is_output_alias(name, current) or name in self._by_alias(current):
+                self.noted(column, scope, "not-a-column")
                 return
             if isinstance(current.expression, exp.SetOperation) and current is scope:
                 # ORDER BY of a UNION reads its outputs; its branches cannot see them
                 keys = self.ctx.column_keys(current)
-                if keys is None or name in keys:
+                if keys is None:
+                    self.noted(column, scope, "undecided")
+                    return
+                if name in keys:
+                    self.noted(column, scope, "not-a-column")
                     return
                 outputs = source_columns(current, self.ctx)
             inner.add(id(current))
             current = self.outer(current)
         if self.ctx.dialect == "sqlite" and column.this.quoted:
+            self.noted(column, scope, "not-a-column")
             return  # SQLite reads a double-quoted name that matches no column as a string
         if self.ctx.dialect in SCRIPT_VARIABLE_DIALECTS and name in declared_variables(self.ctx.text):
+            self.noted(column, scope, "not-a-column")
             return  # a script variable (DECLARE x ...)
         if not scope.selected_sources and not isinstance(scope.expression, exp.SetOperation) and scope.parent is None:
+            self.noted(column, scope, "undecided")
             return  # SELECT without FROM: nothing to resolve against
         suggestions = outputs if outputs is not None else self._known_columns(scope)
-        self.report(self._unknown_column(column, suggestions, None))
+        self._unknown_column(column, scope, suggestions, None)
 
     def _lookup(self, name: str, scope: Scope, inner: set[int] | None = None) -> tuple[list[str], bool]:
         """Sources of `scope` that have column `name`, and whether any source is opaque;
@@ -797,14 +978,14 @@ class StatementChecker:
             cached = self._visible[id(scope)] = (scope, selected)
         return cached[1]
 
-    def _by_alias(self, scope: Scope) -> dict[str, exp.Expr | Scope]:
+    def _by_alias(self, scope: Scope) -> dict[str, tuple[str, exp.Expr, exp.Expr | Scope]]:
         """visible() by case-folded alias, the first of equal ones winning: a qualified column
         is found in one step instead of a pass over 2,000 joined tables."""
         cached = self._aliases.get(id(scope))
         if cached is None:
-            aliases: dict[str, exp.Expr | Scope] = {}
-            for alias, (_, source) in self.visible(scope).items():
-                aliases.setdefault(key(alias), source)
+            aliases: dict[str, tuple[str, exp.Expr, exp.Expr | Scope]] = {}
+            for alias, (node, source) in self.visible(scope).items():
+                aliases.setdefault(key(alias), (alias, node, source))
             cached = self._aliases[id(scope)] = (scope, aliases)
         return cached[1]
 
@@ -874,26 +1055,29 @@ class StatementChecker:
         return False
 
     def find_source(self, qualifier: str, scope: Scope) -> exp.Expr | Scope | None:
+        entry = self.find_entry(qualifier, scope)
+        return entry[2] if entry is not None else None
+
+    def find_entry(self, qualifier: str, scope: Scope) -> tuple[str, exp.Expr, exp.Expr | Scope] | None:
+        """The FROM item `qualifier` names, seen from `scope`: (its alias, its node, its source)."""
         wanted = key(qualifier)
         current: Scope | None = scope
         while current is not None:
-            source = self._by_alias(current).get(wanted)
-            if source is not None:
-                return source
+            entry = self._by_alias(current).get(wanted)
+            if entry is not None:
+                return entry
             current = self.outer(current)
         return None
 
-    # -- findings -----------------------------------------------------------------------
-    def _too_complex(self, query: exp.Expr, problem: str) -> Finding | None:
-        """The statement's names go unchecked: say so (document.py moves the finding onto the
-        statement's first word; the statement's own range is not known here)."""
+    # -- problems -----------------------------------------------------------------------
+    def _too_complex(self, query: exp.Expr, problem: str) -> None:
+        """The statement's names go unchecked: say so over the query's extent (document.py moves
+        the finding onto the statement's first word; the statement's own range is not known here)."""
         spans = [where for where in map(span, query.walk()) if where is not None]
-        if not spans:
-            return None
-        message = f"statement too complex to check: {problem}; its tables and columns were not checked"
-        return Finding("analysis-limit", message, min(s[0] for s in spans), max(s[1] for s in spans))
+        if spans:
+            self.bindings.limits.append(Limit(problem, min(s[0] for s in spans), max(s[1] for s in spans)))
 
-    def _unknown_qualifier(self, column: exp.Column, scope: Scope) -> Finding | None:
+    def _unknown_qualifier(self, column: exp.Column, scope: Scope) -> None:
         ident = column.args["table"]
         aliases: list[str] = []
         current: Scope | None = scope
@@ -903,43 +1087,46 @@ class StatementChecker:
         hint = ""
         for alias, (node, _) in scope.selected_sources.items():
             if isinstance(node, exp.Table) and key(node.name) == key(column.table) and key(alias) != key(node.name):
-                hint = f"; it is aliased as `{alias}` here"
+                hint = alias
                 aliases = [alias]
                 break
         suggestions = closest(column.table, aliases) if not hint else aliases
-        message = f"no table or alias `{column.table}` in this query{hint or did_you_mean(suggestions)}"
-        return self.ctx.finding_at(ident, "unknown-table", message, suggestions)
-
-    def _unknown_column(self, column: exp.Column, columns: list[str], owner: str | None) -> Finding | None:
-        suggestions = closest(column.name, columns)
-        where = f" in {owner}" if owner else " in the tables of this query"
-        return self.ctx.finding_at(
-            column.this,
-            "unknown-column",
-            f"column `{column.name}` does not exist{where}{did_you_mean(suggestions)}",
-            suggestions,
-        )
-
-    def _ambiguous(self, column: exp.Column, aliases: list[str]) -> Finding | None:
-        choices = [f"{a}.{column.name}" for a in aliases]
-        finding = self.ctx.finding_at(
-            column.this,
-            "ambiguous-column",
-            f"column `{column.name}` is in several tables: {', '.join(f'`{c}`' for c in choices)}; qualify it",
-            [],
-        )
-        if finding is None:
-            return None
-        fixes = tuple(
-            Fix(
-                f"Qualify as `{c}`",
-                finding.start,
-                finding.end,
-                f"{self.ctx.quote(a)}.{self.ctx.identifier_text(finding.start, finding.end)}",
+        where = span(column.this) or (-1, -1)
+        qualifier_at = span(ident)
+        if qualifier_at is None:
+            return
+        self.bindings.columns.append(
+            ColumnRef(
+                column.name,
+                *where,
+                "unknown-qualifier",
+                self._scope_ids.get(id(scope), -1),
+                column.table,
+                *qualifier_at,
+                candidates=tuple(suggestions),
+                aliased_as=hint,
             )
-            for a, c in zip(aliases, choices, strict=True)
         )
-        return Finding(finding.code, finding.message, finding.start, finding.end, fixes=fixes)
+
+    def _unknown_column(
+        self,
+        column: exp.Column,
+        scope: Scope | None,
+        columns: list[str],
+        owner: str | None,
+        found: Source | None = None,
+    ) -> None:
+        where = span(column.this)
+        if where is not None:
+            suggestions = closest(column.name, columns)
+            self._column(
+                column, where, "unknown", scope, candidates=tuple(suggestions), looked_in=owner or "", source=found
+            )
+
+    def _ambiguous(self, column: exp.Column, scope: Scope, aliases: list[str]) -> None:
+        where = span(column.this)
+        if where is not None:
+            self._column(column, where, "ambiguous", scope, candidates=tuple(aliases))
 
     # -- DML ----------------------------------------------------------------------------
     def check_target(self, target: exp.Expr | None) -> Table | None:
@@ -948,29 +1135,39 @@ class StatementChecker:
         if not isinstance(target, exp.Table):
             return None
         self._done_tables.add(id(target))
-        resolution = self.ctx.resolve_table(target)
-        self.report(resolution.finding)
-        return resolution.table
+        ref = self.table_ref(target)
+        self.bindings.tables.append(ref)
+        self._target = Source(target.alias_or_name, ref)
+        return ref.table
 
     def check_target_columns(self, table: Table | None, columns: list[exp.Expr]) -> None:
+        """Columns of the DML target itself (INSERT's list, SET, ON CONFLICT, RETURNING)."""
         if table is None:
             return
         for ident in columns:
             node = ident.this if isinstance(ident, exp.Column) else ident
-            if (
-                isinstance(node, exp.Identifier)
-                and table.column(node.name) is None
-                and key(node.name) not in self.pseudo
-            ):
+            if not isinstance(node, exp.Identifier):
+                continue
+            where = span(node)
+            if where is None:
+                continue
+            if key(node.name) in self.pseudo and table.column(node.name) is None:
+                status: ColumnStatus = "not-a-column"
+            elif table.column(node.name) is None:
                 suggestions = closest(node.name, table.column_names())
-                self.report(
-                    self.ctx.finding_at(
-                        node,
-                        "unknown-column",
-                        f"column `{node.name}` does not exist in `{table.qualified_name}`{did_you_mean(suggestions)}",
-                        suggestions,
+                self.bindings.columns.append(
+                    ColumnRef(
+                        node.name,
+                        *where,
+                        "unknown",
+                        candidates=tuple(suggestions),
+                        looked_in=f"`{table.qualified_name}`",
                     )
                 )
+                continue
+            else:
+                status = "resolved"
+            self.bindings.columns.append(ColumnRef(node.name, *where, status, source=self._target, table=table))
 
     def check_insert(self, insert: exp.Insert) -> None:
         target = insert.this
@@ -1068,27 +1265,17 @@ class StatementChecker:
             if not written.replace("_", "").isalnum() or name in known or name in syntax or name.startswith(prefixes):
                 continue
             if self.ctx.catalog.functions_named(written):
+                self.bindings.functions.append(FunctionRef(written, start, end, True))
                 continue
             if isinstance(node.parent, exp.Table) and self.ctx.catalog.tables_named(written):
                 continue  # sqlite: an fts5 table called as a table-valued function
-            dialect = self.ctx.dialect or "the default dialect"
             instead = functions.equivalent(self.ctx.dialect, written)
             if instead is not None:
                 hint, replacement = instead
                 suggestions = [replacement] if replacement else []
-                message = f"function `{written}` does not exist in {dialect}; use {hint}"
             else:
-                suggestions = closest(written, functions.suggestion_pool(self.ctx.dialect), limit=2)
-                message = f"function `{written}` does not exist in {dialect}{did_you_mean(suggestions)}"
-            self.report(
-                Finding(
-                    "unknown-function",
-                    message,
-                    start,
-                    end,
-                    fixes=tuple(Fix(f"Replace with `{s}`", start, end, s) for s in suggestions),
-                )
-            )
+                hint, suggestions = "", closest(written, functions.suggestion_pool(self.ctx.dialect), limit=2)
+            self.bindings.functions.append(FunctionRef(written, start, end, False, tuple(suggestions), hint))
 
 
 DECLARE = re.compile(r"\bdeclare\s+((?:[A-Za-z_]\w*\s*,\s*)*[A-Za-z_]\w*)", re.IGNORECASE)
@@ -1113,5 +1300,25 @@ def _set_targets(assignments: list[exp.Expr]) -> list[exp.Expr]:
     return targets
 
 
+def statement_kind(statement: exp.Expr) -> StatementKind:
+    if isinstance(statement, exp.Query):
+        return "select"
+    if isinstance(statement, exp.Insert):
+        return "insert"
+    if isinstance(statement, exp.Update):
+        return "update"
+    if isinstance(statement, exp.Delete):
+        return "delete"
+    if isinstance(statement, exp.Create):
+        return "create"
+    return "other"
+
+
+def bind_statement(statement: exp.Expr, ctx: Context) -> StatementBindings:
+    """What every name of the statement refers to, in one pass (see bindings.py)."""
+    return StatementChecker(ctx).bind(statement)
+
+
 def check_statement(statement: exp.Expr, ctx: Context) -> list[Finding]:
-    return StatementChecker(ctx).check(statement)
+    """The statement's findings: its bindings, through every registered rule."""
+    return run_rules(bind_statement(statement, ctx), ctx)
