@@ -94,12 +94,17 @@ RULES: dict[str, Rule] = {
 
 @dataclass(frozen=True, slots=True)
 class Fix:
-    """Replace the text between two offsets; a quick fix offers it."""
+    """Replace the text between two offsets; a quick fix offers it. `also`: more replacements
+    made with it, as one edit (an import renamed with its uses), never overlapping."""
 
     title: str
     start: int
     end: int
     new_text: str
+    also: tuple[tuple[int, int, str], ...] = ()
+
+    def edits(self) -> list[tuple[int, int, str]]:
+        return sorted([(self.start, self.end, self.new_text), *self.also])
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,15 @@ class Finding:
             self.start + delta,
             self.end + delta,
             self.severity,
-            tuple(Fix(f.title, f.start + delta, f.end + delta, f.new_text) for f in self.fixes),
+            tuple(
+                Fix(
+                    f.title,
+                    f.start + delta,
+                    f.end + delta,
+                    f.new_text,
+                    tuple((a + delta, b + delta, t) for a, b, t in f.also),
+                )
+                for f in self.fixes
+            ),
             self.data,
         )

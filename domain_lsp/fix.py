@@ -119,6 +119,7 @@ def plan_file(checked: CheckedFile) -> FilePlan:
         finding
         for finding in checked.findings
         if len(finding.fixes) == 1
+        and not finding.fixes[0].also  # one replacement each: a fix of several edits is the editor's
         and finding.code not in NEVER_FIXED
         and _safe(finding.fixes[0], plan.original, python)
         and corrects_spelling(finding, plan.original[finding.fixes[0].start : finding.fixes[0].end])

@@ -31,7 +31,7 @@ def register(server: DomainLanguageServer) -> None:
                 continue
             diagnostic = to_diagnostic(finding, positions)
             for i, fix in enumerate(finding.fixes):
-                edit = types.TextEdit(range=positions.range(fix.start, fix.end), new_text=fix.new_text)
+                edits = [types.TextEdit(range=positions.range(a, b), new_text=text) for a, b, text in fix.edits()]
                 actions.append(
                     types.CodeAction(
                         title=fix.title,
@@ -44,7 +44,7 @@ def register(server: DomainLanguageServer) -> None:
                                     text_document=types.OptionalVersionedTextDocumentIdentifier(
                                         uri=uri, version=document.version if document else None
                                     ),
-                                    edits=[edit],
+                                    edits=list(edits),
                                 )
                             ]
                         ),

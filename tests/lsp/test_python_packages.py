@@ -185,3 +185,76 @@ async def test_correct_code_against_the_pinned_version_gets_nothing(session: Ses
     )
     uri = session.open("pipelines/correct.py", text, language="python")
     assert await session.diagnostics(uri) == []
+
+
+def apply(text: str, action: types.CodeAction, session: Session) -> str:
+    """The text after the action's edits, applied as a client applies them (from the end)."""
+    assert action.edit is not None and action.edit.document_changes is not None
+    (change,) = action.edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit)
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        return starts[position.line] + position.character  # ASCII text: UTF-16 units are characters
+
+    for edit in sorted(change.edits, key=lambda e: offset(e.range.start), reverse=True):
+        assert isinstance(edit, types.TextEdit)
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+    return text
+
+
+@pytest.mark.parametrize(
+    ("source", "fixed"),
+    [
+        (  # already imported: the denied import goes, its uses follow
+            "import httpx\nimport requests\nimport tinyclient\n\n\ndef push(rows):\n"
+            "    tinyclient.fetch_json('u')\n    requests.post('u', json=rows)\n",
+            "import httpx\nimport tinyclient\n\n\ndef push(rows):\n"
+            "    tinyclient.fetch_json('u')\n    httpx.post('u', json=rows)\n",
+        ),
+        (  # not imported yet: the import and its uses are renamed
+            "import requests\nimport tinyclient\n\n\ndef push(rows):\n    tinyclient.fetch_json('u')\n"
+            "    requests.post('u', json=rows)\n    return requests.codes\n",
+            "import httpx\nimport tinyclient\n\n\ndef push(rows):\n    tinyclient.fetch_json('u')\n"
+            "    httpx.post('u', json=rows)\n    return httpx.codes\n",
+        ),
+    ],
+    ids=["already-imported", "renamed"],
+)
+async def test_the_denied_import_fix_gives_working_code_and_findings_follow(
+    session: Session, source: str, fixed: str
+) -> None:
+    uri = session.open("pipelines/push.py", source, language="python")
+    before = await session.diagnostics(uri)
+    assert "denied-package" in [d.code for d in before]
+    line = source.splitlines().index("import requests")
+    (action,) = [a for a in await code_actions(session, uri, line, 9) if a.title == "Use `httpx`"]
+    text = apply(source, action, session)
+    assert text == fixed
+    session.versions[uri] += 1
+    session.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=session.versions[uri]),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    after = await session.diagnostics(uri)
+    # The unrelated mistake is still reported, on the fixed text; the denied import is gone.
+    assert [(d.code, d.range.start.line) for d in after] == [
+        (
+            "unknown-attribute",
+            fixed.splitlines().index(next(line for line in fixed.splitlines() if "fetch_json" in line)),
+        )
+    ]
+
+
+async def test_no_fix_is_offered_where_it_could_not_be_right(session: Session) -> None:
+    source = "from requests import post\nimport requests as r\n\npost('u')\nr.get('u')\n"
+    uri = session.open("pipelines/partial.py", source, language="python")
+    await session.diagnostics(uri)
+    assert [a.title for a in await code_actions(session, uri, 0, 6)] == []  # `from requests import ...`
+    (aliased,) = await code_actions(session, uri, 1, 8)  # `import requests as r`: r's uses stay right
+    assert edit_of(aliased) == types.TextEdit(range=span(1, 7, 15), new_text="httpx")

@@ -81,7 +81,7 @@ def python_findings(
         )
         return [Finding("analysis-limit", message, 0, 0)]
     imports = collect_imports(tree, text, lines)
-    findings = package_findings(imports, packages, path)
+    findings = package_findings(imports, packages, path, tree, lines)
     if apis is not None:
         findings.extend(api_findings(tree, imports, apis, lines, path))
     return findings

@@ -210,7 +210,14 @@ def collect_imports(tree: ast.Module, text: str, lines: LineIndex) -> list[Impor
     return collector.imports
 
 
-def package_findings(imports: list[ImportRef], context: PackageContext, path: str) -> list[Finding]:
+def package_findings(
+    imports: list[ImportRef],
+    context: PackageContext,
+    path: str,
+    tree: ast.Module | None = None,
+    lines: LineIndex | None = None,
+) -> list[Finding]:
+    """`tree` and `lines` (the file's) let a denied import's fix rename its uses too."""
     findings: list[Finding] = []
     if path and VENDORED_FOLDERS.intersection(Path(path).parts[:-1]):
         return findings
@@ -227,7 +234,7 @@ def package_findings(imports: list[ImportRef], context: PackageContext, path: st
         }
     )
     for ref in imports:
-        finding = _judge(ref, context, path)
+        finding = _judge(ref, context, path, tree, imports, lines)
         if finding is None:
             continue
         if finding.code == "unknown-package" and uninstalled and finding.severity is None and not finding.data:
@@ -237,6 +244,64 @@ def package_findings(imports: list[ImportRef], context: PackageContext, path: st
             finding.data["uninstalled"] = ",".join(uninstalled)
         findings.append(finding)
     return findings
+
+
+def _replacement_fix(
+    ref: ImportRef, replacement: str, tree: ast.Module | None, imports: list[ImportRef], lines: LineIndex | None
+) -> Fix | None:
+    """`import requests` → the team's replacement, only where one edit gives working code: the
+    import renamed (or dropped, when the file already imports the replacement) with every use
+    of its name. Nothing is offered where that cannot be sure: a `from` import (its names may
+    not exist in the replacement), a dotted module, a name the file binds again."""
+    node = ref.node
+    if tree is None or lines is None or not replacement.isidentifier() or ref.is_from or "." in ref.module:
+        return None
+    if not isinstance(node, ast.Import) or len(node.names) != 1:
+        return None
+    title = f"Use `{replacement}`"
+    if node.names[0].asname is not None:  # `import requests as r`: its uses say `r`
+        return Fix(title, ref.start, ref.end, replacement)
+    uses = _uses(tree, ref.top, node, lines)
+    if uses is None:
+        return None
+    renamed = tuple((start, start + len(ref.top), replacement) for start in uses)
+    if not any(not other.is_from and other.module == replacement == other.alias for other in imports):
+        return Fix(title, ref.start, ref.end, replacement, renamed)
+    # Already imported: drop this import's line rather than import it twice.
+    span = _own_line(node, lines)
+    return Fix(title, span[0], span[1], "", renamed) if span is not None else None
+
+
+def _uses(tree: ast.Module, name: str, imported: ast.Import, lines: LineIndex) -> list[int] | None:
+    """Offsets of every load of `name`; None if the file binds it anywhere but `imported`."""
+    starts: list[int] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name:
+            if not isinstance(node.ctx, ast.Load):
+                return None
+            starts.append(lines.offset(node.lineno - 1, node.col_offset, "utf-8"))
+        elif isinstance(node, ast.arg) and node.arg == name:
+            return None
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return None
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and node is not imported:
+            if any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names):
+                return None
+        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return None
+    return sorted(starts)
+
+
+def _own_line(node: ast.stmt, lines: LineIndex) -> tuple[int, int] | None:
+    """The span of the line `node` is alone on (its line break included), else None."""
+    if node.end_lineno != node.lineno or node.col_offset != 0 or node.end_col_offset is None:
+        return None
+    start = lines.line_start(node.lineno - 1)
+    end = lines.offset(node.lineno - 1, node.end_col_offset, "utf-8")
+    rest_end = lines.line_start(node.lineno) if node.lineno < lines.line_count else len(lines.text)
+    if lines.text[end:rest_end].strip() and not lines.text[end:rest_end].strip().startswith("#"):
+        return None  # `import requests; x = 1`
+    return start, rest_end
 
 
 def _own_project(top: str, context: PackageContext, path: str) -> bool:
@@ -258,7 +323,14 @@ def _guarded(finding: Finding, ref: ImportRef) -> Finding:
     return finding
 
 
-def _judge(ref: ImportRef, context: PackageContext, path: str) -> Finding | None:
+def _judge(
+    ref: ImportRef,
+    context: PackageContext,
+    path: str,
+    tree: ast.Module | None = None,
+    imports: list[ImportRef] | None = None,
+    lines: LineIndex | None = None,
+) -> Finding | None:
     top = ref.top
     environment = context.environment
     if top in ALWAYS_FINE or context.is_allowed(ref.module):
@@ -268,10 +340,9 @@ def _judge(ref: ImportRef, context: PackageContext, path: str) -> Finding | None
         name, reason = denied
         message = f"`{top}` is denied" + (f" ({name})" if name.lower() != top.lower() else "")
         message += f": {reason}" if reason else " by the team's package policy"
-        fixes: tuple[Fix, ...] = ()
         replacement = replacement_in(reason)
-        if replacement and replacement.isidentifier():
-            fixes = (Fix(f"Use `{replacement}`", ref.start, ref.end, replacement),)
+        fix = _replacement_fix(ref, replacement, tree, imports or [], lines) if replacement else None
+        fixes = (fix,) if fix is not None else ()
         return _guarded(Finding("denied-package", message, ref.start, ref.end, fixes=fixes), ref)
     if top in environment.stdlib or context.is_workspace_module(top, path):
         return None
