@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from domain_lsp.analysis.sql.bindings import StatementBindings
 from domain_lsp.analysis.sql.cache import (
     CheckKeys,
     absolute,
@@ -18,7 +19,7 @@ from domain_lsp.analysis.sql.cache import (
     relative,
 )
 from domain_lsp.analysis.sql.parse import Statement
-from domain_lsp.analysis.sql.resolve import Context, check_statement
+from domain_lsp.analysis.sql.resolve import Context, bind_statement, check_statement
 from domain_lsp.analysis.sql.syntax import confirm_syntax
 from domain_lsp.analysis.suppress import apply_suppressions
 from domain_lsp.catalog.ddl import DdlApplier
@@ -46,6 +47,21 @@ class SqlAnalysis:
     findings: list[Finding]
     catalog: Catalog
     """The workspace catalog with this file's own definitions layered on top."""
+    _bindings: dict[int, tuple[Statement, StatementBindings]] = field(default_factory=dict, repr=False)
+
+    def bindings_of(self, statement: Statement, settings: SqlSettings) -> StatementBindings:
+        """What the statement's names refer to, against the file's whole catalog (its own
+        definitions included), for hover and definition. Resolved on the first request and
+        kept with the analysis: the check itself keeps only findings (its cache would have to
+        shift every offset of a statement that moved)."""
+        cached = self._bindings.get(id(statement))
+        if cached is None:
+            tree = statement.expression
+            if tree is None:
+                return StatementBindings("other", catalog_checked=False)
+            ctx = Context(self.catalog, settings.dialect, settings.search_path, self.text)
+            cached = self._bindings[id(statement)] = (statement, bind_statement(tree, ctx))
+        return cached[1]
 
 
 def analyze_sql(text: str, catalog: Catalog, settings: SqlSettings, path: str = "") -> SqlAnalysis:

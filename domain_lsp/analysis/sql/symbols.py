@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from domain_lsp.analysis.sql import functions
+from domain_lsp.analysis.sql.bindings import ColumnRef, StatementBindings, TableRef
 from domain_lsp.analysis.sql.document import SqlAnalysis
 from domain_lsp.analysis.sql.resolve import Context, span
 from domain_lsp.catalog.model import Column, Function, Location, Table, key
@@ -29,21 +30,64 @@ class Symbol:
 
 
 def symbol_at(analysis: SqlAnalysis, offset: int, settings: SqlSettings, path: str = "") -> Symbol | None:
+    """The symbol under `offset`, read from the statement's bindings: a column resolves in its
+    own query level (inside a CTE, to the CTE's tables, not to a same-named one elsewhere)."""
     statement = next((s for s in analysis.statements if s.start <= offset <= s.end and s.expression is not None), None)
     if statement is None or statement.expression is None:
         return None
-    root = statement.expression
+    bindings = analysis.bindings_of(statement, settings)
     ctx = Context(analysis.catalog, settings.dialect, settings.search_path, analysis.text)
-    for node in root.walk():
+    ref = bindings.table_at(offset)
+    if ref is not None:
+        return _table(ref, ref.start, ref.end, bindings, analysis, path)
+    column = bindings.column_at(offset)
+    if column is not None:
+        return _column(column)
+    qualified = bindings.qualifier_at(offset)
+    if qualified is not None:
+        if qualified.source is None or qualified.source.table is None:
+            return None
+        return _table(
+            qualified.source.table, qualified.qualifier_start, qualified.qualifier_end, bindings, analysis, path
+        )
+    for node in statement.expression.walk():
         where = span(node) if isinstance(node, (exp.Identifier, exp.Func)) else None
         if where is None or not (where[0] <= offset <= where[1]):
             continue
         if isinstance(node, exp.Func):
             return _function(node, where, ctx)
-        symbol = _identifier(node, where, root, ctx, analysis, path)
-        if symbol is not None:
-            return symbol
+        parent = node.parent
+        if isinstance(parent, exp.Table) and parent.this is node:
+            # A table name outside any query the resolver binds (CREATE, ALTER, DROP...).
+            table = ctx.resolve_table(parent).table
+            return Symbol("table", parent.name, *where, table=table, location=table.location if table else None)
     return None
+
+
+def _table(
+    ref: TableRef, start: int, end: int, bindings: StatementBindings, analysis: SqlAnalysis, path: str
+) -> Symbol | None:
+    if ref.kind == "cte":
+        cte = bindings.cte_definition(ref)
+        location = _location(cte.start, analysis, path) if cte is not None and cte.start >= 0 else None
+        return Symbol("cte", ref.name, start, end, location=location)
+    table = ref.table
+    return Symbol("table", ref.name, start, end, table=table, location=table.location if table else None)
+
+
+def _column(column: ColumnRef) -> Symbol | None:
+    catalog_column = column.column
+    if column.status != "resolved" or column.table is None or catalog_column is None:
+        return None
+    return Symbol(
+        "column",
+        column.name,
+        column.start,
+        column.end,
+        table=column.table,
+        column=catalog_column,
+        location=catalog_column.location,
+    )
 
 
 def _function(node: exp.Func, where: tuple[int, int], ctx: Context) -> Symbol | None:
@@ -56,63 +100,8 @@ def _function(node: exp.Func, where: tuple[int, int], ctx: Context) -> Symbol | 
     return Symbol("function", name, *where, builtin=builtin)
 
 
-def _identifier(
-    ident: exp.Expr, where: tuple[int, int], root: exp.Expr, ctx: Context, analysis: SqlAnalysis, path: str
-) -> Symbol | None:
-    parent = ident.parent
-    if isinstance(parent, exp.TableAlias) and isinstance(parent.parent, exp.Table):
-        ident = parent.parent.this
-        parent = parent.parent
-    if isinstance(parent, exp.Table) and parent.this is ident:
-        cte = _cte(root, parent.name)
-        if cte is not None and not parent.db:
-            return Symbol("cte", parent.name, *where, location=_location(cte, analysis, path))
-        table = ctx.resolve_table(parent).table
-        return Symbol("table", parent.name, *where, table=table, location=table.location if table else None)
-    if isinstance(parent, exp.Column):
-        sources = _sources(root, ctx)
-        if parent.args.get("table") is ident:
-            table = sources.get(key(parent.table))
-            return Symbol("table", parent.table, *where, table=table, location=table.location if table else None)
-        if parent.this is ident:
-            if parent.table:
-                owners = [sources[key(parent.table)]] if key(parent.table) in sources else []
-            else:
-                distinct = {id(t): t for t in sources.values()}.values()
-                owners = [t for t in distinct if t.column(parent.name) is not None]
-            if len(owners) == 1:
-                column = owners[0].column(parent.name)
-                if column is not None:
-                    return Symbol(
-                        "column", parent.name, *where, table=owners[0], column=column, location=column.location
-                    )
-    return None
-
-
-def _sources(root: exp.Expr, ctx: Context) -> dict[str, Table]:
-    """Aliases and names of the catalog tables the statement reads, to resolve qualifiers."""
-    sources: dict[str, Table] = {}
-    for node in root.find_all(exp.Table):
-        table = ctx.resolve_table(node).table
-        if table is not None:
-            sources.setdefault(key(node.alias_or_name), table)
-            sources.setdefault(key(node.name), table)
-    return sources
-
-
-def _cte(root: exp.Expr, name: str) -> exp.Expr | None:
-    for cte in root.find_all(exp.CTE):
-        if key(cte.alias) == key(name):
-            alias = cte.args.get("alias")
-            return alias.this if isinstance(alias, exp.TableAlias) else None
-    return None
-
-
-def _location(node: exp.Expr, analysis: SqlAnalysis, path: str) -> Location | None:
-    where = span(node)
-    if where is None:
-        return None
-    line, character = analysis.lines.line_col(where[0])
+def _location(offset: int, analysis: SqlAnalysis, path: str) -> Location | None:
+    line, character = analysis.lines.line_col(offset)
     return Location(path, line, character)
 
 
