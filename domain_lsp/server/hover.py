@@ -23,7 +23,8 @@ def register(server: DomainLanguageServer) -> None:
         symbol = symbol_at(region.analysis, cursor.sql_offset, project.config.sql)
         if symbol is None:
             return None
-        text = describe(symbol, project.config.sql.dialect or "the default dialect", project.config.root)
+        dialect = project.config.sql.dialect or "the default dialect"
+        text = describe(symbol, dialect, project.config.root, region.analysis.catalog)
         if text is None:
             return None
         return types.Hover(

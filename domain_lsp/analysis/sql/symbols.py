@@ -11,7 +11,7 @@ from domain_lsp.analysis.sql import functions
 from domain_lsp.analysis.sql.bindings import ColumnRef, StatementBindings, TableRef
 from domain_lsp.analysis.sql.document import SqlAnalysis
 from domain_lsp.analysis.sql.resolve import Context, span
-from domain_lsp.catalog.model import Column, Function, Location, Table, key
+from domain_lsp.catalog.model import Catalog, Column, Function, Location, Table, key
 from domain_lsp.config import SqlSettings
 
 
@@ -105,8 +105,45 @@ def _location(offset: int, analysis: SqlAnalysis, path: str) -> Location | None:
     return Location(path, line, character)
 
 
-def describe(symbol: Symbol, dialect: str, root: Path | None = None) -> str | None:
-    """Markdown for a hover; definition paths are shown relative to `root` when below it."""
+def column_facts(table: Table, column: Column, catalog: Catalog | None) -> list[str]:
+    """What the catalog declares of a column beyond its type: key, NOT NULL, the column each of
+    its foreign keys references (`→ core.customer.customer_id`)."""
+    facts: list[str] = []
+    name = key(column.name)
+    if name in (key(c) for c in table.primary_key):
+        facts.append(
+            "primary key"
+            if len(table.primary_key) == 1
+            else f"part of the primary key ({', '.join(table.primary_key)})"
+        )
+    elif any(len(u) == 1 and key(u[0]) == name for u in table.unique_keys):
+        facts.append("unique")
+    if column.not_null:
+        facts.append("NOT NULL")
+    for fk in table.foreign_keys:
+        at = next((i for i, c in enumerate(fk.columns) if key(c) == name), None)
+        if at is None:
+            continue
+        target = catalog.resolve_reference(fk, table.schema) if catalog is not None else None
+        columns = fk.target_columns or (target.primary_key if target is not None else ())
+        target_name = target.qualified_name if target is not None else fk.target
+        referenced = f"{target_name}.{columns[at]}" if len(columns) == len(fk.columns) else target_name
+        facts.append(f"→ `{referenced}`")
+    return facts
+
+
+def _notes(deprecated: str | None, tags: tuple[str, ...]) -> str:
+    lines = []
+    if deprecated is not None:
+        lines.append(f"**deprecated**: {deprecated}" if deprecated else "**deprecated**")
+    if tags:
+        lines.append("tags: " + ", ".join(f"`{t}`" for t in tags))
+    return "".join(f"\n\n{line}" for line in lines)
+
+
+def describe(symbol: Symbol, dialect: str, root: Path | None = None, catalog: Catalog | None = None) -> str | None:
+    """Markdown for a hover; definition paths are shown relative to `root` when below it, and
+    foreign keys are followed in `catalog` (the analysis's own, its definitions included)."""
     where = ""
     if symbol.location is not None and symbol.location.path:
         shown = Path(symbol.location.path)
@@ -118,12 +155,18 @@ def describe(symbol: Symbol, dialect: str, root: Path | None = None) -> str | No
         head = f"**column** `{symbol.table.qualified_name}.{column.name}`"
         if column.type:
             head += f" `{column.type}`"
+        facts = column_facts(symbol.table, column, catalog)
+        if facts:
+            head += " · " + " · ".join(facts)
         body = f"\n\n{column.description}" if column.description else ""
-        return head + body + where
+        return head + body + _notes(column.deprecated, column.tags) + where
     if symbol.kind == "table" and symbol.table is not None:
         table = symbol.table
         head = f"**{table.kind}** `{table.qualified_name}`"
+        if table.primary_key:
+            head += f" · primary key ({', '.join(table.primary_key)})"
         body = f"\n\n{table.description}" if table.description else ""
+        body += _notes(table.deprecated, table.tags)
         listed = list(table.columns.values())[:40]
         lines = "\n".join(f"- `{c.name}`" + (f" {c.type}" if c.type else "") for c in listed)
         more = f"\n- … {len(table.columns) - len(listed)} more" if len(table.columns) > len(listed) else ""
