@@ -414,7 +414,7 @@ class StatementChecker:
         self._scope_ids: dict[int, int] = {}
         self._target: Source | None = None
         """The DML target check_target last met: what check_target_columns' names belong to."""
-        self._sources: dict[tuple[int, str], tuple[exp.Expr | Scope, Source]] = {}
+        self._sources: dict[int, tuple[exp.Expr, Source]] = {}
         self._last_scope: tuple[Scope | None, int] = (None, -1)
         self._kept_scopes: list[Scope] = []
         """The scopes numbered in _scope_ids, kept alive so that their ids are not reused."""
@@ -517,9 +517,9 @@ class StatementChecker:
         return ref
 
     def source_of(self, alias: str, node: exp.Expr, source: exp.Expr | Scope) -> Source:
-        """The binding of a FROM item under one alias, built once (every column of the item
-        shares it: a statement of 2,000 columns builds a handful)."""
-        cached = self._sources.get((id(source), alias))
+        """The binding of a FROM item, built once per item (`node`: its Table or Subquery node;
+        every column of the item shares it, so 2,000 columns build a handful)."""
+        cached = self._sources.get(id(node))
         if cached is not None:
             return cached[1]
         if isinstance(source, Scope):
@@ -529,31 +529,38 @@ class StatementChecker:
             found = Source(alias, self.table_ref(source))
         else:
             found = Source(alias)
-        self._sources[(id(source), alias)] = (source, found)
+        self._sources[id(node)] = (node, found)
         return found
 
     def resolved(self, column: exp.Column, scope: Scope, alias: str, node: exp.Expr, source: exp.Expr | Scope) -> None:
-        where = span(column.this)
-        if where is None:
+        """Record a column one FROM item provides. The hot path of the pass (one call per column
+        of every statement): span() and source_of() are inlined."""
+        meta = column.this._meta
+        if not meta or "start" not in meta:
             return
-        cached = self._sources.get((id(source), alias))
+        cached = self._sources.get(id(node))
         found = cached[1] if cached is not None else self.source_of(alias, node, source)
-        table = found.table.table if found.table is not None else None
+        ref = found.table
         qualifier = column.args.get("table")
-        qualifier_at = span(qualifier) if qualifier is not None else None
-        start, end = qualifier_at or (-1, -1)
+        qualifier_meta = qualifier._meta if qualifier is not None else None
+        if qualifier_meta and "start" in qualifier_meta:
+            start, end = qualifier_meta["start"], qualifier_meta["end"] + 1
+        else:
+            start = end = -1
+        last = self._last_scope
+        index = last[1] if last[0] is scope else self._scope_index(scope)
         self.bindings.columns.append(
             ColumnRef(
                 column.name,
-                where[0],
-                where[1],
+                meta["start"],
+                meta["end"] + 1,
                 "resolved",
-                self._scope_index(scope),
+                index,
                 column.table,
                 start,
                 end,
                 found,
-                table,
+                ref.table if ref is not None else None,
             )
         )
 
