@@ -19,6 +19,7 @@ from domain_lsp.catalog.model import Catalog
 from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
 from domain_lsp.catalog.sources.dbt import DbtError, DbtProject, companion_files, is_dbt_artifact, load_dbt, manifest_of
 from domain_lsp.catalog.sources.ddl import Retry, load_ddl
+from domain_lsp.catalog.sources.information_schema import is_dump, load_information_schema
 from domain_lsp.catalog.sources.mapping import MappingError, load_mapping
 from domain_lsp.config import Config, SourceSettings, SqlSettings
 from domain_lsp.paths import OUTSIDE, Boundary, TooLarge, glob, is_regular, read_file
@@ -46,7 +47,7 @@ class SourceReport:
     path: Path
     """The source file; for a live source, the config file that declares it."""
     kind: str
-    """"ddl", "mapping", "dbt", or a live kind: "postgres", "sqlite", "duckdb", "http"."""
+    """"ddl", "mapping", "dbt", "information_schema", or a live kind: "postgres", "sqlite", "duckdb", "http"."""
     tables: int = 0
     problems: list[SourceProblem] = field(default_factory=list)
     seconds: float = 0.0
@@ -255,9 +256,14 @@ def _load_one(
         report.seconds = time.perf_counter() - started
         return report, retries
     text = read_source(path, report, boundary)
+    if text is not None and is_dump(path, text[:64]):
+        report.kind = "information_schema"
     if text is not None:
         before = len(catalog)
-        if report.kind == "mapping":
+        if report.kind == "information_schema":
+            with paused_gc():
+                report.problems.extend(load_information_schema(path, text, catalog, config.sql.dialect))
+        elif report.kind == "mapping":
             try:
                 with paused_gc():
                     report.problems.extend(load_mapping(path, text, catalog))
