@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.editors.conftest import WAREHOUSE_CATALOG
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION = REPO / "editors" / "vscode"
@@ -119,6 +122,7 @@ def vsix() -> Path:
         names = set(archive.namelist())
     # Only the bundle ships: no sources, tests or node_modules.
     assert "extension/out/extension.js" in names
+    assert {"extension/syntaxes/sql-in-python.tmLanguage.json", "extension/images/icon.png"} <= names
     assert not any(n.startswith(("extension/node_modules", "extension/src", "extension/test")) for n in names)
     return path
 
@@ -224,6 +228,11 @@ def test_extension_host(code_server: CodeServer, scratch: Path) -> None:
     assert done.returncode == 0, output
     # The test module ran all its cases (a module that loaded nothing would also exit 0).
     assert "E2E 8 passed, 0 failed" in done.stdout, output
+    # the summary's counts are worded as Neovim's; the Reload Catalog case added sales.customers before
+    [counts] = [
+        line.removeprefix("E2E summary counts: ") for line in done.stdout.splitlines() if "summary counts" in line
+    ]
+    assert re.fullmatch(WAREHOUSE_CATALOG.pattern.replace("8 tables", "9 tables"), counts), counts
 
 
 def test_problems_panel(code_server: CodeServer, scratch: Path) -> None:
@@ -283,3 +292,28 @@ def test_missing_package_notification(code_server: CodeServer, scratch: Path) ->
     assert result["status"] == "domain-lsp domain-lsp not installed"
     if os.environ.get("DOMAIN_LSP_UPDATE_SCREENSHOTS"):
         shutil.copyfile(scratch / "n.png", SCREENSHOT.with_name("vscode-missing-package.png"))
+
+
+def test_settings_are_listed_under_domain_lsp(code_server: CodeServer, scratch: Path) -> None:
+    """The Settings editor lists the extension as "domain-lsp" with its three sections.
+
+    Each setting's own title is VS Code's: it capitalises the key's prefix (`domainLsp.configPath` shows
+    as "Domain Lsp: Config Path") and 1.100 lets an extension set no other title for a setting.
+    """
+    workspace = warehouse_copy(scratch, "settings")
+    shot = scratch / "vscode-settings.png"
+    done = run_bounded(
+        ["node", str(DRIVERS / "settings.js"), code_server.url, str(workspace), str(shot), str(UI_TIMEOUT - 10)],
+        UI_TIMEOUT,
+        env=code_server.env,
+    )
+    failed_shot = shot.with_name("vscode-settings-failed.png")
+    if failed_shot.is_file():
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(failed_shot, FAILURES / failed_shot.name)
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\nscreenshot: {FAILURES / failed_shot.name}"
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    toc = [entry.split("\n")[0] for entry in result["toc"]]
+    assert toc[toc.index("domain-lsp") :][:4] == ["domain-lsp", "Server", "Diagnostics", "Troubleshooting"], toc
+    for titles in (result["ext"], result["search"]):
+        assert [title.rsplit(": ", 1)[-1] for title in titles] == ["Config Path", "Severity", "Server"], titles

@@ -6,7 +6,7 @@ import { type ServerController as Controller, ServerController, type ServerStatu
 import { RESTART_SETTINGS, SECTION } from './settings';
 import { explainMissing } from './setup';
 import { MENU_COMMAND, StatusItem, showMenu } from './status';
-import { showCatalogSummary } from './summary';
+import { SUMMARY_SCHEME, SummaryDocuments, showCatalogSummary } from './summary';
 
 const RELOAD_CATALOG = 'domain-lsp.reloadCatalog';
 
@@ -52,10 +52,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Domain
     vscode.window.setStatusBarMessage('domain-lsp: catalog reloaded', 3000);
   };
 
+  // The summary is a read-only virtual document, shown as a Markdown preview: nothing to save.
+  const summaries = new SummaryDocuments();
   context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries),
+    summaries,
     vscode.commands.registerCommand('domainLsp.restartServer', () => server.restart()),
     vscode.commands.registerCommand('domainLsp.reloadCatalog', reloadCatalog),
-    vscode.commands.registerCommand('domainLsp.showCatalogSummary', () => showCatalogSummary(server)),
+    vscode.commands.registerCommand('domainLsp.showCatalogSummary', () => showCatalogSummary(server, summaries)),
     vscode.commands.registerCommand('domainLsp.showOutput', () => output.show()),
     vscode.commands.registerCommand('domainLsp.openSettings', () =>
       vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${context.extension.id}`),

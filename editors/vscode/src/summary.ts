@@ -7,23 +7,45 @@ export const SUMMARY_COMMAND = 'domain-lsp.catalogSummary';
 const MAX_CONFIG_FILES = 20;
 
 /**
- * The shape asked of the server's `domain-lsp.catalogSummary` command, whose one optional
- * argument is the URI of a document (the summary is of the project that governs it).
+ * The shape asked of the server's `domain-lsp.catalogSummary` command (docs/server.md), whose one
+ * optional argument is the URI of a document (the summary is of the project that governs it).
  */
 export interface CatalogSummary {
   config?: string | null;
   dialect?: string;
   searchPath?: string[];
   schemas?: { name: string; tables: number }[];
-  sources?: { path: string; kind?: string; tables: number; problems: number }[];
+  sources?: { path: string; kind?: string; tables: number; problems: number; messages?: string[] }[];
+  /** Tables and views together. */
   tables?: number;
+  views?: number;
+  columns?: number;
   functions?: number;
   /** Time the catalog took to load. */
   seconds?: number;
+  fromCache?: boolean;
+  stale?: boolean;
 }
 
 function serverCommands(controller: ServerController): string[] {
   return controller.languageClient?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The one-line size of a catalog, worded as Neovim's :DomainLsp catalog and :checkhealth word it:
+ * `8 tables, 1 view, 44 columns, 0 functions in 3 schemas, from 3 sources`.
+ */
+export function catalogCounts(summary: CatalogSummary): string {
+  const views = summary.views ?? 0;
+  return (
+    `${count((summary.tables ?? 0) - views, 'table')}, ${count(views, 'view')}, ${count(summary.columns ?? 0, 'column')}, ` +
+    `${count(summary.functions ?? 0, 'function')} in ${count(summary.schemas?.length ?? 0, 'schema')}, ` +
+    `from ${count(summary.sources?.length ?? 0, 'source')}`
+  );
 }
 
 export function renderSummary(summary: CatalogSummary): string {
@@ -31,20 +53,48 @@ export function renderSummary(summary: CatalogSummary): string {
   lines.push(`- Config: ${summary.config ? `\`${summary.config}\`` : 'none found (defaults)'}`);
   if (summary.dialect) lines.push(`- Dialect: ${summary.dialect}`);
   if (summary.searchPath?.length) lines.push(`- Search path: ${summary.searchPath.join(', ')}`);
-  if (summary.tables !== undefined) lines.push(`- Tables and views: ${summary.tables}`);
-  if (summary.functions !== undefined) lines.push(`- Functions declared: ${summary.functions}`);
-  if (summary.seconds !== undefined) lines.push(`- Loaded in ${summary.seconds.toFixed(2)} s`);
+  lines.push(`- Catalog: ${catalogCounts(summary)}`);
+  if (summary.seconds !== undefined) {
+    lines.push(`- Loaded in ${summary.seconds.toFixed(2)} s${summary.fromCache ? ' (from the cache)' : ''}`);
+  }
+  if (summary.stale) lines.push('- **Stale**: run *domain-lsp: Reload Catalog*');
   if (summary.schemas?.length) {
-    lines.push('', '| Schema | Tables |', '| --- | ---: |');
+    lines.push('', '| Schema | Tables and views |', '| --- | ---: |');
     for (const schema of summary.schemas) lines.push(`| ${schema.name || '(default)'} | ${schema.tables} |`);
   }
   if (summary.sources?.length) {
-    lines.push('', '| Source | Kind | Tables | Problems |', '| --- | --- | ---: | ---: |');
+    lines.push('', '| Source | Kind | Tables and views | Problems |', '| --- | --- | ---: | ---: |');
     for (const source of summary.sources) {
       lines.push(`| ${source.path} | ${source.kind ?? ''} | ${source.tables} | ${source.problems} |`);
     }
+    for (const source of summary.sources) {
+      for (const message of source.messages ?? []) lines.push('', `- ${source.path}: ${message}`);
+    }
   }
   return lines.join('\n') + '\n';
+}
+
+export const SUMMARY_SCHEME = 'domain-lsp';
+export const SUMMARY_URI = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: '/catalog-summary.md' });
+
+/** The text of the summary document: a virtual document, so VS Code opens it read-only. */
+export class SummaryDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private content = '';
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(): string {
+    return this.content;
+  }
+
+  set(content: string): void {
+    this.content = content;
+    this.changed.fire(SUMMARY_URI);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
 }
 
 /** What the client can tell without the server: server, interpreter and the config files it sees. */
@@ -72,7 +122,7 @@ async function clientSideSummary(controller: ServerController): Promise<string> 
   return lines.join('\n') + '\n';
 }
 
-export async function showCatalogSummary(controller: ServerController): Promise<void> {
+export async function showCatalogSummary(controller: ServerController, documents: SummaryDocuments): Promise<void> {
   let content: string;
   if (controller.status.state === 'running' && serverCommands(controller).includes(SUMMARY_COMMAND)) {
     const active = vscode.window.activeTextEditor?.document.uri;
@@ -84,6 +134,13 @@ export async function showCatalogSummary(controller: ServerController): Promise<
   } else {
     content = await clientSideSummary(controller);
   }
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
-  await vscode.window.showTextDocument(document, { preview: true });
+  documents.set(content);
+  try {
+    // The built-in Markdown extension renders it; a preview has nothing to edit or save.
+    await vscode.commands.executeCommand('markdown.showPreview', SUMMARY_URI);
+  } catch {
+    // Without it (disabled by the user), the source: read-only too, being a virtual document.
+    const document = await vscode.workspace.openTextDocument(SUMMARY_URI);
+    await vscode.window.showTextDocument(document, { preview: true });
+  }
 }

@@ -102,16 +102,30 @@ const tests = {
     });
   },
 
-  async 'Show Catalog Summary opens a summary of the workspace config'() {
+  async 'Show Catalog Summary opens a read-only preview with the catalog counts'() {
+    const before = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
     await vscode.commands.executeCommand('domainLsp.showCatalogSummary');
-    const editor = await waitFor('the summary editor', () => {
-      const active = vscode.window.activeTextEditor;
-      return active && active.document.languageId === 'markdown' ? active : null;
-    });
-    const text = editor.document.getText();
-    assert.match(text, /# domain-lsp catalog/);
-    assert.match(text, /dialect = "postgres"|Dialect: postgres/);
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    const preview = await waitFor('the summary preview tab', () =>
+      vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .find((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.includes('markdown.preview')),
+    );
+    console.log(`E2E summary tab: ${preview.label}`);
+    // no Untitled buffer asking to be saved: the summary is the virtual document domain-lsp:/catalog-summary.md
+    const opened = vscode.workspace.textDocuments.filter((d) => !before.has(d.uri.toString()));
+    assert.deepEqual(opened.filter((d) => d.isUntitled || d.uri.scheme === 'untitled'), []);
+    assert.deepEqual(vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.isDirty), []);
+    // a content provider's document, which VS Code's editors open read-only
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse('domain-lsp:/catalog-summary.md'));
+    assert.equal(document.isUntitled, false);
+    assert.equal(document.isDirty, false);
+    const text = document.getText();
+    assert.match(text, /^# domain-lsp catalog/);
+    assert.match(text, /Dialect: postgres/);
+    const counts = text.match(/^- Catalog: (.*)$/m);
+    assert.ok(counts, text);
+    console.log(`E2E summary counts: ${counts[1]}`);
+    await vscode.window.tabGroups.close(preview);
   },
 
   async 'a missing interpreter or package is reported, and fixing the setting recovers'(api) {
