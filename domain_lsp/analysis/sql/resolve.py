@@ -1263,6 +1263,8 @@ class StatementChecker:
             where = span(node)
             if where is None or isinstance(node.parent, exp.Dot):
                 continue
+            if isinstance(node.parent, exp.PartitionedByProperty):
+                continue  # `PARTITION BY RANGE (at)` / `HASH (id)`: a partitioning method, not a call
             start, end = where
             rest = text[end : end + 64].lstrip()
             if not rest.startswith("("):

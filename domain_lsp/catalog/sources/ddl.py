@@ -8,11 +8,12 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from domain_lsp.analysis.sql.parse import parse_sql
+from domain_lsp.analysis.sql.parse import Statement, parse_sql
 from domain_lsp.analysis.sql.resolve import Context, span
 from domain_lsp.catalog.ddl import DdlApplier
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.catalog.sources import SourceProblem
+from domain_lsp.catalog.sources.pg_ddl import apply_pg_ddl
 from domain_lsp.text import LineIndex
 
 
@@ -41,6 +42,8 @@ def load_ddl(
     retries: list[Retry] = []
     for statement in parse_sql(text, dialect, lines):
         if statement.error is not None:
+            if _read_by_postgres(statement, dialect, text, catalog, path, lines):
+                continue
             line, col = lines.line_col(statement.error.start)
             problems.append(SourceProblem(f"schema statement skipped: {statement.error.message}", line, col))
             continue
@@ -57,11 +60,26 @@ def load_ddl(
             line, col = lines.line_col(statement.start)
             problems.append(SourceProblem(f"schema statement skipped: {type(exc).__name__}: {exc}", line, col))
             continue
+        if not applied and isinstance(statement.expression, exp.Command):
+            # sqlglot read it only as a command (`ALTER TABLE ... SET SCHEMA`, `CREATE AGGREGATE`)
+            if _read_by_postgres(statement, dialect, text, catalog, path, lines):
+                continue
         if not applied:
             problem = _pending_problem(statement.expression, lines, statement.start)
             if problem is not None:
                 retries.append(Retry(apply, problem))
     return problems, retries
+
+
+def _read_by_postgres(
+    statement: Statement, dialect: str, text: str, catalog: Catalog, path: Path, lines: LineIndex
+) -> bool:
+    """PostgreSQL's own grammar reads what sqlglot could not (pg_ddl.py); False elsewhere, or
+    when it rejects the statement too (then sqlglot's problem is reported)."""
+    if dialect != "postgres" or (statement.error is not None and statement.error.code != "syntax-error"):
+        return False
+    sql = text[statement.start : statement.end]
+    return apply_pg_ddl(sql, catalog, str(path), lines.line_col(statement.start)[0]) is True
 
 
 def _pending_problem(statement: exp.Expr, lines: LineIndex, start: int) -> SourceProblem | None:
@@ -77,11 +95,15 @@ def _pending_problem(statement: exp.Expr, lines: LineIndex, start: int) -> Sourc
         problem = f"{kind} `{table.name}` not loaded: the names of its columns cannot be derived from its query"
         hint = " (does every expression have an alias, and is every table it reads defined?)"
         return SourceProblem(problem + hint, *_at(table.this, lines, start))
+    if isinstance(statement, exp.Alter) and statement.args.get("exists"):
+        return None  # `ALTER TABLE IF EXISTS`: a missing table is what it allows for
     if isinstance(statement, exp.Alter) and isinstance(target, exp.Table):
         return SourceProblem(
             f"ALTER TABLE skipped: table `{target.name}` is not defined", *_at(target.this, lines, start)
         )
     if isinstance(statement, exp.Comment):
+        if str(statement.args.get("kind", "")).upper() not in ("TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW"):
+            return None  # a schema's, type's or function's comment describes nothing queries name
         node = target.this if isinstance(target, (exp.Column, exp.Table)) else target
         return SourceProblem("COMMENT ON skipped: its table or column is not defined", *_at(node, lines, start))
     return None
