@@ -1330,4 +1330,4 @@ def bind_statement(statement: exp.Expr, ctx: Context) -> StatementBindings:
 
 def check_statement(statement: exp.Expr, ctx: Context) -> list[Finding]:
     """The statement's findings: its bindings, through every registered rule."""
-    return run_rules(bind_statement(statement, ctx), ctx)
+    return run_rules(bind_statement(statement, ctx), ctx, statement)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
 
 from domain_lsp.analysis.sql.bindings import StatementBindings
 from domain_lsp.findings import Finding, Fix, Severity
@@ -27,7 +29,11 @@ class SqlRule:
     needs_catalog: bool
     """Run only when the catalog declares something: every name would be unknown otherwise."""
     doc: str
-    check: Callable[[StatementBindings, Context], Iterable[Finding]]
+    check: Callable[..., Iterable[Finding]]
+    """`check(bindings, ctx)`, or `check(bindings, ctx, statement)` when `needs_statement`."""
+    needs_statement: bool = False
+    """The rule also reads the parsed statement (joins, WHERE, GROUP BY, VALUES), which the
+    bindings do not keep; it is passed as a third argument, and the rule is skipped without it."""
 
 
 def replace_fixes(ctx: Context, start: int, end: int, names: Iterable[str]) -> tuple[Fix, ...]:
@@ -60,14 +66,20 @@ def _registry() -> tuple[SqlRule, ...]:
 RULES: tuple[SqlRule, ...] = _registry()
 
 
-def run_rules(bindings: StatementBindings, ctx: Context) -> list[Finding]:
-    """Every rule over the bindings: findings deduplicated by (code, range), the first kept
-    (DML is resolved twice, as itself and as the SELECT it reads), in text order."""
+def run_rules(bindings: StatementBindings, ctx: Context, statement: exp.Expr | None = None) -> list[Finding]:
+    """Every rule over the bindings (and the parsed statement, for the rules that read it):
+    findings deduplicated by (code, range), the first kept (DML is resolved twice, as itself
+    and as the SELECT it reads), in text order."""
     findings: list[Finding] = []
     for rule in RULES:
         if rule.needs_catalog and not bindings.catalog_checked:
             continue
-        findings.extend(rule.check(bindings, ctx))
+        args: tuple[Any, ...] = (bindings, ctx)
+        if rule.needs_statement:
+            if statement is None:
+                continue
+            args = (bindings, ctx, statement)
+        findings.extend(rule.check(*args))
     if not bindings.catalog_checked:
         return findings
     unique = {(f.code, f.start, f.end): f for f in reversed(findings)}
