@@ -177,6 +177,7 @@ def create_server() -> DomainLanguageServer:
         freshness,
         hover,
         navigation,
+        outline,
         snippets,
     )
 
@@ -206,6 +207,7 @@ def create_server() -> DomainLanguageServer:
     completion.register(server)
     hover.register(server)
     navigation.register(server)
+    outline.register(server)
     code_actions.register(server)
     commands.register(server)
     code_lens.register(server)
