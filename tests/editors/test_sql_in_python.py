@@ -95,7 +95,8 @@ def test_grammar_is_contributed_as_an_injection_into_python() -> None:
 
 def vscode_grammars() -> tuple[Path, Path]:
     """VS Code's own Python and SQL grammars, from the code-server the VS Code tests install."""
-    for install in sorted((REPO / ".cache" / "editors").glob("code-server-*")):
+    cache = Path(os.environ.get("DOMAIN_LSP_EDITORS_CACHE", REPO / ".cache" / "editors"))  # as install-code-server.sh
+    for install in sorted(cache.glob("code-server-*")):
         extensions = install / VSCODE_EXTENSIONS
         python = extensions / "python" / "syntaxes" / "MagicPython.tmLanguage.json"
         sql = extensions / "sql" / "syntaxes" / "sql.tmLanguage.json"
