@@ -19,6 +19,7 @@ from domain_lsp.findings import RULES
 from domain_lsp.project import PYTHON_SUFFIXES, SQL_SUFFIXES, Project
 from domain_lsp.server.documents import use_lsp_lines
 from domain_lsp.server.memory import IdleCollector
+from domain_lsp.server.options import option_problems
 from domain_lsp.server.positions import Positions, encoding_of
 from domain_lsp.server.protocol import DomainProtocol, serve_stdio
 from domain_lsp.server.state import DocumentAnalysis, ServerState
@@ -193,6 +194,13 @@ def create_server() -> DomainLanguageServer:
         ls.state.trusted = explicit_trust(options)
         loop = asyncio.get_running_loop()
         report_errors_to(lambda error: loop.call_soon_threadsafe(ls.report_user_config_error, error))
+        problems = option_problems(params.initialization_options, ls.state.root)
+        if problems:  # said once; each problem option is ignored and the rest applies
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message="domain-lsp: editor settings: " + "; ".join(problems)
+                )
+            )
         severity = options.get("severity") if isinstance(options, dict) else None
         if isinstance(severity, dict):
             ls.state.set_editor_severity(severity)

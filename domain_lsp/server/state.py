@@ -21,7 +21,7 @@ from domain_lsp.analysis.sql.document import SqlAnalysis
 from domain_lsp.catalog.load import SourceReport, catalog_is_stale, stale_sources
 from domain_lsp.catalog.load import files_changed as catalog_files_changed
 from domain_lsp.config import Config, ConfigError, find_config, load_config, load_named_config
-from domain_lsp.findings import RULES, Finding, Severity
+from domain_lsp.findings import Finding, Severity
 from domain_lsp.inventory.load import inventory_reads
 from domain_lsp.inventory.packages import PackageContext
 from domain_lsp.paths import glob_matches
@@ -322,17 +322,9 @@ class ServerState:
 
     def set_editor_severity(self, overrides: dict[str, str]) -> None:
         """`initializationOptions.severity`: {code: "error"|"warning"|"information"|"hint"|"off"}."""
-        self.severity_overrides = {}
-        self.ignored_codes = frozenset()
-        ignored = set()
-        for code, level in overrides.items():
-            if code not in RULES or not isinstance(level, str):
-                continue
-            if level.lower() == "off":
-                ignored.add(code)
-            elif level.upper() in Severity.__members__:
-                self.severity_overrides[code] = Severity[level.upper()]
-        self.ignored_codes = frozenset(ignored)
+        from domain_lsp.server.options import severity_levels
+
+        self.severity_overrides, self.ignored_codes = severity_levels(overrides)  # bad entries: server/options.py
         self._policies.clear()
 
     def loaded_projects(self) -> list[Project]:
