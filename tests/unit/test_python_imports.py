@@ -69,7 +69,8 @@ def context(
 
 def check(text: str, ctx: PackageContext, path: str = "") -> list[Finding]:
     lines = LineIndex(text)
-    return package_findings(collect_imports(ast.parse(text), text, lines), ctx, path)
+    tree = ast.parse(text)
+    return package_findings(collect_imports(tree, text, lines), ctx, path, tree, lines)
 
 
 def located(text: str, findings: list[Finding]) -> list[tuple[str, str]]:
