@@ -90,7 +90,7 @@ def _module_items(
 def register(server: DomainLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=[".", " "], resolve_provider=False),
+        types.CompletionOptions(trigger_characters=["."], resolve_provider=False),  # never a bare space (issue 19)
     )
     async def completion(ls: DomainLanguageServer, params: types.CompletionParams) -> types.CompletionList | None:
         uri = params.text_document.uri

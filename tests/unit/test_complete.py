@@ -501,3 +501,10 @@ def test_incremental_cursor_matches_a_fresh_read() -> None:
             assert _shape(incremental.before) == _shape(fresh.before)
             assert _shape(incremental.after) == _shape(fresh.after)
             assert [_shape(e) for e in incremental.earlier] == [_shape(e) for e in fresh.earlier]
+
+
+def test_on_and_using_are_offered_after_a_join_first_and_never_after_from(catalog: Catalog) -> None:
+    after_from = labels(complete("SELECT * FROM sales.orders o |", catalog), "keyword")
+    assert "ON" not in after_from and "USING" not in after_from and "WHERE" in after_from
+    after_join = labels(complete("SELECT * FROM sales.orders o JOIN core.customer c |", catalog), "keyword")
+    assert after_join[:2] == ["ON", "USING"]

@@ -39,6 +39,7 @@ AFTER_TABLE = (
     "UNION",
     "UNION ALL",
 )
+JOIN_CONDITION = ("ON", "USING")
 AFTER_INSERT_TARGET = ("VALUES", "SELECT", "DEFAULT VALUES", "ON CONFLICT")
 AFTER_UPDATE_TARGET = ("SET", "AS")
 OPERAND = ("CASE", "NOT", "EXISTS", "NULL", "TRUE", "FALSE", "CAST", "INTERVAL")
@@ -87,7 +88,9 @@ def keywords_for(where: Where) -> tuple[str, ...]:
             return AFTER_UPDATE_TARGET
         if where.clause in ("TABLE", "USING") and where.previous != ")":
             return ("WHERE", "RETURNING") if where.clause == "USING" else ()
-        return AFTER_TABLE
+        if where.clause == "JOIN":  # its condition comes next
+            return ("ON", "USING", *(k for k in AFTER_TABLE if k not in JOIN_CONDITION))
+        return tuple(k for k in AFTER_TABLE if k not in JOIN_CONDITION)  # ON/USING only after a JOIN
     if kind == Kind.EXPRESSION:
         extra = ("DISTINCT",) if where.previous == "SELECT" else ("SELECT",) if where.previous == "(" else ()
         return extra + OPERAND
