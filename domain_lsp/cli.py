@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="replace an existing domain-lsp.toml")
 
     commands.add_parser("serve", help="start the language server on stdio")
+    mcp = commands.add_parser("mcp", help="serve the catalog and the checks to AI assistants (MCP on stdio)")
+    mcp.add_argument("--root", type=Path, metavar="DIR", help="the workspace (default: the current folder)")
+    add_trust_arguments(mcp)
     return parser
 
 
@@ -189,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_init_command(args)
         if args.command == "catalog":
             return run_catalog_command(args)
+        if args.command == "mcp":
+            from domain_lsp.mcp.server import run
+
+            return run(args.root or Path.cwd(), args.trust)
         return run_check_command(args)
     except UserConfigError as error:
         print(f"domain-lsp: user config error: {printable(str(error))}", file=sys.stderr)
