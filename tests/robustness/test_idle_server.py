@@ -102,7 +102,8 @@ def test_background_work_follows_what_changed(driver: Driver) -> None:
     assert retried["catalogLoads"] == 1, retried
     assert retried["packageLoads"] == 0, retried
     assert retried["inventoryReads"] == 1, retried
-    assert Catalog.requests >= 3  # the first load and two retries reached the server
+    # The first load and the first retry reached the server (the second starts only once that one ended).
+    assert Catalog.requests >= 2
 
     # An inventory file changes: the packages are read again, the catalog is not.
     (driver.root / "requirements.txt").write_text("httpx\nsqlglot\n", encoding="utf-8")
