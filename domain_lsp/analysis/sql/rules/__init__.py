@@ -50,6 +50,7 @@ def _registry() -> tuple[SqlRule, ...]:
         unknown_function,
         unknown_schema,
         unknown_table,
+        unsafe_dml,
     )
 
     return (
@@ -60,6 +61,7 @@ def _registry() -> tuple[SqlRule, ...]:
         unknown_column.RULE,
         ambiguous_column.RULE,
         analysis_limit.RULE,
+        unsafe_dml.RULE,
     )
 
 
