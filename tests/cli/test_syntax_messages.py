@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.cli import run_cli
+
 CASES = [
     ("SELEC 1;", "`SELEC` does not start a statement; did you mean `SELECT`?", "SELEC"),
     ("DELET FROM t;", "`DELET` does not start a statement; did you mean `DELETE`?", "DELET"),
@@ -26,13 +28,7 @@ def test_syntax_errors_read_as_sql_and_sit_on_their_token(tmp_path: Path, dialec
     (tmp_path / ".git").mkdir()
     (tmp_path / "domain-lsp.toml").write_text(f'[sql]\ndialect = "{dialect}"\n', encoding="utf-8")
     (tmp_path / "a.sql").write_text("\n".join(sql for sql, _, _ in CASES) + "\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "domain_lsp", "check", "--format", "json", "a.sql"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli(tmp_path, "check", "--format", "json", "a.sql")
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr == ""  # no sqlglot log line
     diagnostics = json.loads(result.stdout)["diagnostics"]
@@ -84,12 +80,6 @@ def test_without_a_dialect_sql_a_database_accepts_is_not_a_syntax_error(tmp_path
     (tmp_path / "job.py").write_text(
         'QUERY = "SELECT file FROM glob($1) ORDER BY file"\ncon.execute(QUERY, [p])\n', encoding="utf-8"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "domain_lsp", "check", "--format", "json", "."],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli(tmp_path, "check", "--format", "json", ".")
     found = [(d["path"], d["range"]["start"]["line"], d["code"]) for d in json.loads(result.stdout)["diagnostics"]]
     assert found == [("a.sql", 2, "syntax-error")], result.stdout

@@ -10,8 +10,6 @@ import io
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ import pytest
 from domain_lsp.catalog.load import load_sources
 from domain_lsp.catalog.model import Catalog, ForeignKey, Table
 from domain_lsp.config import Config, SourceSettings, SqlSettings
+from tests.fixtures.cli import run_cli
 from tests.sources.conftest import Postgres
 
 # The export queries docs/sources.md gives (the standard information_schema; DuckDB runs them as is).
@@ -204,13 +203,7 @@ def test_queries_are_checked_against_a_dump_through_the_cli(tmp_path: Path) -> N
     (tmp_path / "columns.csv").write_text(SQL_SERVER, encoding="utf-8")
     (tmp_path / "domain-lsp.toml").write_text('[sql]\ndialect = "tsql"\nschemas = ["columns.csv"]\n', encoding="utf-8")
     (tmp_path / "q.sql").write_text("SELECT InvoiceID, Amont FROM dbo.Invoices;\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "domain_lsp", "check", "--format", "json", "q.sql"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli(tmp_path, "check", "--format", "json", "q.sql")
     found = [(d["code"], d["range"]["start"]["character"]) for d in json.loads(result.stdout)["diagnostics"]]
     assert found == [("unknown-column", 18)], result.stdout + result.stderr
 

@@ -4,14 +4,13 @@ statements that define nothing a query names are skipped without a word (issue 1
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from domain_lsp.catalog.load import load_sources
 from domain_lsp.config import Config, SqlSettings
+from tests.fixtures.cli import run_cli
 
 pytest.importorskip("pglast")
 
@@ -67,12 +66,6 @@ def test_the_schema_file_itself_checks_clean(tmp_path: Path) -> None:
     (tmp_path / "q.sql").write_text(
         "SELECT kind FROM app.events;\nSELECT id FROM public.moved;\nSELECT one FROM app.mv;\n", encoding="utf-8"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "domain_lsp", "check", "--format", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli(tmp_path, "check", "--format", "json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["diagnostics"] == []
