@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import corpus, deep_sql, inventory_scale, throughput
+from bench import corpus, deep_sql, inventory_scale, mcp_bench, throughput
 from bench.lsp_bench import Inputs, measure
 from bench.report import render
 
@@ -54,7 +54,7 @@ def build_workspace(size: int, statements: int, queries: int) -> Inputs:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small sizes: check that the harness works")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: server,check,others,inventory")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: server,check,others,inventory,mcp")
     parser.add_argument("--sizes", default="", help="comma-separated catalog sizes for the server part (default: all)")
     args = parser.parse_args()
     # The generated catalogs live beside the workspaces, not inside them: the user (this harness)
@@ -92,6 +92,10 @@ def main() -> None:
                 measure(inputs, WORK / f"cache{size}", plan["requests_per_context"], plan["edits"])
             )
 
+    if "mcp" not in skip:
+        print(f"MCP over stdio, {sizes[-1]:,} tables ...", flush=True)
+        results["mcp"] = mcp_bench.bench(WORK / "mcp", sizes[-1], 30 if quick else 200)
+
     if "check" not in skip or "others" not in skip:
         print("check corpora ...", flush=True)
         inputs = build_workspace(plan["check_catalog_tables"], 10, 10)
@@ -125,6 +129,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(render(results))
+    if "mcp" in results:
+        print("\n" + mcp_bench.render(results["mcp"]))
     print(f"\nwritten: {out} ({results['total_seconds']} s)")
 
 

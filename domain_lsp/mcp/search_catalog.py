@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import re
 import threading
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain_lsp.catalog.model import Catalog, Table
-from domain_lsp.mcp.registry import ArgumentError, Tool, bounded, limit_argument, optional_text, register, text_argument
+from domain_lsp.catalog.model import Catalog, Column, Table
+from domain_lsp.mcp.registry import ArgumentError, Tool, limit_argument, optional_text, register, text_argument
 from domain_lsp.mcp.results import column_brief, table_brief
 from domain_lsp.mcp.state import Workspace
 
 KINDS = ("table", "view", "column")
-COLUMN_TABLES = 200
-"""Columns are scored in this many of the best-matching tables (every table of a smaller catalog)."""
+COLUMN_TABLES = 50
+"""Columns are scored in this many of the best-matching tables (every table of a catalog this small)."""
+FULL_SCAN_TABLES = 5_000
+"""Above this many tables, tables are scored from the word index (their names), not read one by one."""
 FUZZY_VOCABULARY = 20_000
 """Above this many distinct words, near-misses are prefixes only (difflib over more is too slow)."""
 _WORD = re.compile(r"[a-z0-9]+")
@@ -42,8 +45,9 @@ SYNONYMS: dict[str, frozenset[str]] = {
 }
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("_", " "))
+@functools.lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.lower().replace("_", " ")))
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Index:
     tables: list[Table]
     by_word: dict[str, list[int]] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
+    spelled: list[str] = field(default_factory=list)
+    """The vocabulary's words with a letter (`000123` is no word to misspell)."""
 
 
 _indexes: weakref.WeakKeyDictionary[Catalog, Index] = weakref.WeakKeyDictionary()
@@ -64,22 +70,31 @@ def index_of(catalog: Catalog) -> Index:
             tables = sorted(catalog.tables(), key=lambda t: t.qualified_name)
             index = Index(tables)
             for position, table in enumerate(tables):
-                for word in set(words(table.name)):
+                for word in set(_words(table.name)):
                     index.by_word.setdefault(word, []).append(position)
             index.vocabulary = sorted(index.by_word)
+            index.spelled = [word for word in index.vocabulary if not word.isdigit()]
             _indexes[catalog] = index
         return index
 
 
-def word_score(wanted: str, have: set[str]) -> float:
-    if wanted in have:
+@functools.lru_cache(maxsize=1 << 18)
+def word_score(wanted: str, have: tuple[str, ...]) -> float:
+    """How well a query word matches a name's words; cached, as names share their words."""
+    return max((_token_score(wanted, word) for word in have), default=0.0)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _token_score(wanted: str, word: str) -> float:
+    """Cached: a catalog's names repeat the same few hundred words."""
+    if wanted == word:
         return 3.0
-    if len(wanted) >= 3 and any(w.startswith(wanted) or (len(w) >= 3 and wanted.startswith(w)) for w in have):
+    if len(wanted) >= 3 and (word.startswith(wanted) or (len(word) >= 3 and wanted.startswith(word))):
         return 2.0
     group = SYNONYMS.get(wanted)
-    if group is not None and group & have:
+    if group is not None and word in group:
         return 2.0
-    if len(wanted) >= 4 and any(len(w) >= 4 and difflib.SequenceMatcher(None, wanted, w).ratio() >= 0.8 for w in have):
+    if len(wanted) >= 4 and len(word) >= 4 and difflib.SequenceMatcher(None, wanted, word).ratio() >= 0.8:
         return 1.0
     return 0.0
 
@@ -95,81 +110,110 @@ def _near_words(index: Index, wanted: str) -> list[str]:
             at += 1
         found.update(wanted[:n] for n in range(3, len(wanted)) if wanted[:n] in index.by_word)
     found.update(word for word in SYNONYMS.get(wanted, ()) if word in index.by_word)
-    if len(wanted) >= 4 and len(vocabulary) <= FUZZY_VOCABULARY:
-        found.update(difflib.get_close_matches(wanted, vocabulary, n=5, cutoff=0.8))
+    if len(wanted) >= 4 and len(index.spelled) <= FUZZY_VOCABULARY:
+        found.update(difflib.get_close_matches(wanted, index.spelled, n=5, cutoff=0.8))
     return sorted(found)
 
 
-def search(catalog: Catalog, query: str, kind: str | None) -> list[tuple[float, str, dict[str, Any]]]:
-    wanted = list(dict.fromkeys(words(query)))
+Found = tuple[float, str, Table, Column | None]
+"""(score, qualified name, table, column or None for the table itself)."""
+
+
+def search(catalog: Catalog, query: str, kind: str | None) -> list[Found]:
+    """Every match, best first (ties by name, so the same query answers the same every run)."""
+    wanted = tuple(dict.fromkeys(_words(query)))
     index = index_of(catalog)
-    if len(index.tables) <= COLUMN_TABLES:
-        candidates = list(range(len(index.tables)))
+    small = len(index.tables) <= COLUMN_TABLES
+    needed = max((len(wanted) + 1) // 2, 1)  # most of the query's words must be found
+    if len(index.tables) > FULL_SCAN_TABLES:
+        scored_tables = _scored_by_index(index, wanted)
     else:
-        hits: set[int] = set()
-        for word in wanted:
-            for near in _near_words(index, word):
-                hits.update(index.by_word[near])
-        candidates = sorted(hits)
-    scored_tables: list[tuple[float, int]] = []
-    for position in candidates:
+        scored_tables = _scored_by_scan(index, wanted)
+    # index.tables is in name order: the position breaks ties by name.
+    scored_tables.sort(key=lambda entry: (-entry[0], entry[2]))
+    results: list[Found] = []
+    for score, matched, position in scored_tables:
         table = index.tables[position]
-        have = set(words(table.name))
-        about = set(words(table.description or "")) | set(words(table.schema))
-        score = sum(max(word_score(w, have), 0.5 if w in about else 0.0) for w in wanted)
-        scored_tables.append((score, position))
-    scored_tables.sort(key=lambda pair: (-pair[0], index.tables[pair[1]].qualified_name))
-    needed = (len(wanted) + 1) // 2  # most of the query's words must be found
-    results: list[tuple[float, str, dict[str, Any]]] = []
-    for score, position in scored_tables:
-        table = index.tables[position]
-        table_words = set(words(table.name))
-        matched = sum(1 for w in wanted if word_score(w, table_words) > 0)
         if kind in (None, table.kind) and score > 0 and matched >= needed:
-            results.append(
-                (
-                    score + (1.0 if " ".join(wanted) == " ".join(words(table.name)) else 0.0),
-                    table.qualified_name,
-                    table_brief(table),
-                )
-            )
+            results.append((score, table.qualified_name, table, None))
     if kind in (None, "column"):
-        for _, position in scored_tables[:COLUMN_TABLES] if len(index.tables) > COLUMN_TABLES else scored_tables:
+        for _, _, position in scored_tables if small else scored_tables[:COLUMN_TABLES]:
             table = index.tables[position]
-            table_words = set(words(table.name))
+            table_words = _words(table.name)
             for column in table.columns.values():
-                have = set(words(column.name))
-                if column.type and any(t in column.type.lower() for t in ("date", "time")):
-                    have.add("date")
-                about = set(words(column.description or ""))
-                total, matched = 0.0, 0
+                have = _words(column.name)
+                if column.type and _temporal(column.type):
+                    have = (*have, "date")
+                about = _words(column.description) if column.description else ()
+                total, matched, own_any = 0.0, 0, False
                 for w in wanted:
                     own = word_score(w, have)
+                    own_any = own_any or own > 0
                     best = max(own, 0.5 * word_score(w, table_words), 0.5 if w in about else 0.0)
                     total += best
                     matched += best > 0
-                if matched >= max(needed, 1) and word_score_any(wanted, have):
-                    name = f"{table.qualified_name}.{column.name}"
-                    results.append((total, name, column_brief(table, column)))
+                if own_any and matched >= needed:  # a column matches on a word of its own name
+                    results.append((total, f"{table.qualified_name}.{column.name}", table, column))
     results.sort(key=lambda item: (-item[0], item[1]))
     return results
 
 
-def word_score_any(wanted: list[str], have: set[str]) -> bool:
-    """A column is a match only when some query word is in its own name (not only its table's)."""
-    return any(word_score(w, have) > 0 for w in wanted)
+def _scored_by_scan(index: Index, wanted: tuple[str, ...]) -> list[tuple[float, int, int]]:
+    """(score, words matched, position) of every table: names, descriptions and schemas read."""
+    whole = " ".join(wanted)
+    scored: list[tuple[float, int, int]] = []
+    for position, table in enumerate(index.tables):
+        have = _words(table.name)
+        about = _words(table.description) if table.description else ()
+        score, matched = 0.0, 0
+        for w in wanted:
+            own = word_score(w, have)
+            matched += own > 0
+            score += max(own, 0.5 if w in about or w == table.schema.lower() else 0.0)
+        if whole == " ".join(have):
+            score += 1.0
+        scored.append((score, matched, position))  # unmatched too: their columns may match
+    return scored
+
+
+def _scored_by_index(index: Index, wanted: tuple[str, ...]) -> list[tuple[float, int, int]]:
+    """The same from the word index alone (names only): a large catalog is not read table by table."""
+    scores: dict[int, float] = {}
+    matched: dict[int, int] = {}
+    for w in wanted:
+        best: dict[int, float] = {}
+        for near in _near_words(index, w):
+            score = _token_score(w, near)
+            if not score:
+                continue
+            for position in index.by_word[near]:
+                if best.get(position, 0.0) < score:
+                    best[position] = score
+        for position, score in best.items():
+            scores[position] = scores.get(position, 0.0) + score
+            matched[position] = matched.get(position, 0) + 1
+    return [(score, matched[position], position) for position, score in scores.items()]
+
+
+@functools.lru_cache(maxsize=1024)
+def _temporal(type_name: str) -> bool:
+    lowered = type_name.lower()
+    return "date" in lowered or "time" in lowered
 
 
 def handle(workspace: Workspace, arguments: dict[str, Any]) -> dict[str, Any]:
     query = text_argument(arguments, "query", empty=False)
-    if not words(query):
+    if not _words(query):
         raise ArgumentError("query", "has no words to search for (letters or digits)")
     kind = optional_text(arguments, "kind")
     if kind is not None and kind not in KINDS:
         raise ArgumentError("kind", f"expects one of {', '.join(KINDS)}, got `{kind}`")
     limit = limit_argument(arguments)
     found = search(workspace.current.project.catalog, query, kind)
-    result = {"query": query, **bounded([entry for _, _, entry in found], limit, "results")}
+    shown = [
+        table_brief(table) if column is None else column_brief(table, column) for _, _, table, column in found[:limit]
+    ]
+    result = {"query": query, "results": shown, "total": len(found), "truncated": len(found) > limit}
     if result["truncated"]:
         result["note"] = f"showing {limit} of {len(found)}; narrow the query or raise `limit`"
     return result
