@@ -49,6 +49,7 @@ RULES: dict[str, Rule] = {
         Rule(
             "unknown-function", Severity.ERROR, "A function the dialect does not have and the catalog does not declare."
         ),
+        Rule("deprecated-reference", Severity.WARNING, "A table, view or column the catalog marks deprecated."),
         Rule("unsafe-dml", Severity.WARNING, "A DELETE or UPDATE without WHERE, which changes every row of its table."),
         Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
         Rule(

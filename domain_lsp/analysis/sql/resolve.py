@@ -488,7 +488,7 @@ class StatementChecker:
                 if resolution.problem
                 else "opaque"
             )
-            first = span(node.parts[0]) if resolution.problem and node.parts else None
+            first = span(node.parts[0]) if node.parts else None
             db = node.args.get("db")
             schema_at = span(db) if resolution.problem == "unknown-schema" and isinstance(db, exp.Expr) else None
             ref = TableRef(

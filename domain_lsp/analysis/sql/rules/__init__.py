@@ -46,6 +46,7 @@ def _registry() -> tuple[SqlRule, ...]:
         ambiguous_column,
         ambiguous_table,
         analysis_limit,
+        deprecated_reference,
         unknown_column,
         unknown_function,
         unknown_schema,
@@ -60,6 +61,7 @@ def _registry() -> tuple[SqlRule, ...]:
         ambiguous_table.RULE,
         unknown_column.RULE,
         ambiguous_column.RULE,
+        deprecated_reference.RULE,
         analysis_limit.RULE,
         unsafe_dml.RULE,
     )
