@@ -50,6 +50,11 @@ RULES: dict[str, Rule] = {
             "unknown-function", Severity.ERROR, "A function the dialect does not have and the catalog does not declare."
         ),
         Rule("deprecated-reference", Severity.WARNING, "A table, view or column the catalog marks deprecated."),
+        Rule(
+            "missing-required-filter",
+            Severity.WARNING,
+            "A table with required filters (a partitioned table) read without a filter on any of them.",
+        ),
         Rule("unsafe-dml", Severity.WARNING, "A DELETE or UPDATE without WHERE, which changes every row of its table."),
         Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
         Rule(

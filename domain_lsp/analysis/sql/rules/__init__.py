@@ -47,6 +47,7 @@ def _registry() -> tuple[SqlRule, ...]:
         ambiguous_table,
         analysis_limit,
         deprecated_reference,
+        missing_required_filter,
         unknown_column,
         unknown_function,
         unknown_schema,
@@ -62,6 +63,7 @@ def _registry() -> tuple[SqlRule, ...]:
         unknown_column.RULE,
         ambiguous_column.RULE,
         deprecated_reference.RULE,
+        missing_required_filter.RULE,
         analysis_limit.RULE,
         unsafe_dml.RULE,
     )
