@@ -56,6 +56,12 @@ RULES: dict[str, Rule] = {
             "A table with required filters (a partitioned table) read without a filter on any of them.",
         ),
         Rule("unsafe-dml", Severity.WARNING, "A DELETE or UPDATE without WHERE, which changes every row of its table."),
+        Rule(
+            "column-count-mismatch",
+            Severity.ERROR,
+            "An INSERT whose values or SELECT give a different number of columns than its target, "
+            "or set-operation branches of different widths.",
+        ),
         Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
         Rule(
             "missing-input",

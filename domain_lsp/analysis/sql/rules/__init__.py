@@ -46,6 +46,7 @@ def _registry() -> tuple[SqlRule, ...]:
         ambiguous_column,
         ambiguous_table,
         analysis_limit,
+        column_count_mismatch,
         deprecated_reference,
         missing_required_filter,
         unknown_column,
@@ -66,6 +67,7 @@ def _registry() -> tuple[SqlRule, ...]:
         missing_required_filter.RULE,
         analysis_limit.RULE,
         unsafe_dml.RULE,
+        column_count_mismatch.RULE,
     )
 
 
