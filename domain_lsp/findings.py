@@ -55,6 +55,7 @@ RULES: dict[str, Rule] = {
             Severity.WARNING,
             "A table with required filters (a partitioned table) read without a filter on any of them.",
         ),
+        Rule("pii-column", Severity.INFORMATION, "A column tagged PII in a statement's output, `*` expansion included."),
         Rule("unsafe-dml", Severity.WARNING, "A DELETE or UPDATE without WHERE, which changes every row of its table."),
         Rule(
             "column-count-mismatch",
