@@ -130,7 +130,7 @@ class Checker:
         text, problems = read_text(path)
         lines = LineIndex(text)
         project = self.project_for(path, argument)
-        policy = self.policies[self.project_key(path, argument)]
+        policy = self.policies[self.project_key(path, argument)].for_path(path)
         if problems and not text:
             return CheckedFile(path, lines, policy.apply(problems))
         try:

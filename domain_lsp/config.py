@@ -44,7 +44,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "sql.sources": SOURCE_KEYS,
     "packages": ("inventory", "allow", "deny", "index"),
     "python": ("environment",),
-    "diagnostics": ("select", "ignore", "severity"),
+    "diagnostics": ("select", "ignore", "severity", "overrides"),
     "conventions": ("pii", "deprecated", "required_filters"),
 }
 SEVERITY_NAMES = ("error", "warning", "information", "hint")
@@ -129,6 +129,18 @@ class DiagnosticSettings:
     """Codes never reported (wins over `select`)."""
     severity: tuple[tuple[str, str], ...] = ()
     """(code, severity name) overrides of a rule's default severity."""
+    overrides: tuple[SeverityOverride, ...] = ()
+    """`[[diagnostics.overrides]]`: severities for the files some globs match, in file order."""
+
+
+@dataclass(frozen=True)
+class SeverityOverride:
+    """One `[[diagnostics.overrides]]` entry: `severity` for the files `paths` match (globs
+    relative to `root`, the config's folder, with the semantics of `sql.schemas`)."""
+
+    root: Path
+    paths: tuple[str, ...]
+    severity: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -498,6 +510,7 @@ class _Validator:
                 ),
                 ignore=keep((), lambda: self.codes(diagnostics.get("ignore", []), "diagnostics.ignore")),
                 severity=keep((), lambda: self.severities(diagnostics.get("severity", {}))),
+                overrides=keep((), lambda: self.overrides(diagnostics.get("overrides", []), folder)),
             ),
             conventions=keep((), lambda: self.conventions(document.get("conventions", {}))),
         )
@@ -566,11 +579,33 @@ class _Validator:
                 raise self.fail(key, f"unknown code `{code}`; {_hint(code, list(RULES), 'see docs/rules.md')}")
         return codes
 
-    def severities(self, value: Any) -> tuple[tuple[str, str], ...]:
+    def overrides(self, value: Any, root: Path) -> tuple[SeverityOverride, ...]:
+        """`[[diagnostics.overrides]]` entries: `paths` (globs) and `severity` (code → severity)."""
+        if not isinstance(value, list):
+            raise self.fail("diagnostics.overrides", f"expected an array of tables, got {_kind(value)}")
+        found: list[SeverityOverride] = []
+        for i, entry in enumerate(value):
+            where = f"diagnostics.overrides[{i + 1}]"
+            table = self.table(entry, where)
+            unknown = sorted(set(table) - {"paths", "severity"})
+            if unknown:
+                raise self.fail(
+                    "diagnostics.overrides", f"{where}: unknown key `{unknown[0]}`; expected paths, severity"
+                )
+            if "paths" not in table:
+                raise self.fail(
+                    "diagnostics.overrides", f"{where}: `paths` is missing (globs of the files it applies to)"
+                )
+            paths = self.strings(table["paths"], "diagnostics.overrides")
+            severity = self.severities(table.get("severity", {}), "diagnostics.overrides")
+            found.append(SeverityOverride(root, paths, severity))
+        return tuple(found)
+
+    def severities(self, value: Any, where: str = "diagnostics.severity") -> tuple[tuple[str, str], ...]:
         """`severity = { "unknown-column" = "warning" }`."""
-        table = self.table(value, "diagnostics.severity")
+        table = self.table(value, where)
         for code, name in table.items():
-            key = f"diagnostics.severity.{code}"
+            key = f"{where}.{code}" if where == "diagnostics.severity" else where
             if code not in RULES:
                 raise self.fail(key, f"unknown code `{code}`; {_hint(code, list(RULES), 'see docs/rules.md')}")
             if self.string(name, key).strip().lower() not in SEVERITY_NAMES:

@@ -9,9 +9,16 @@ import dataclasses
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from domain_lsp.config import DiagnosticSettings
+from domain_lsp.config import DiagnosticSettings, SeverityOverride
 from domain_lsp.findings import RULES, Finding, Severity
+from domain_lsp.paths import glob_matches
+
+
+def _files(pattern: str) -> str:
+    """`exports/**` means every file under exports/ (as a glob alone it lists only folders)."""
+    return f"{pattern}/*" if pattern.endswith("**") else pattern
 
 
 class UnknownCode(ValueError):
@@ -37,6 +44,8 @@ class Policy:
     """Only these codes are reported; None reports every code."""
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
+    overrides: tuple[SeverityOverride, ...] = ()
+    """Severities for the files some globs match (`[[diagnostics.overrides]]`): see for_path."""
 
     @classmethod
     def build(
@@ -54,7 +63,19 @@ class Policy:
             select=frozenset(chosen) if chosen is not None else None,
             ignore=frozenset(settings.ignore) | frozenset(ignore),
             severity={code: Severity[name.upper()] for code, name in settings.severity},
+            overrides=settings.overrides,
         )
+
+    def for_path(self, path: Path | str) -> Policy:
+        """The policy for one file: the severities of every override whose globs match it laid
+        over the others, later entries winning; the path decides, not the front-end."""
+        if not self.overrides:
+            return self
+        severity = dict(self.severity)
+        for override in self.overrides:
+            if any(glob_matches(override.root, _files(pattern), Path(path)) for pattern in override.paths):
+                severity.update({code: Severity[name.upper()] for code, name in override.severity})
+        return dataclasses.replace(self, severity=severity)
 
     def allows(self, code: str) -> bool:
         return code not in self.ignore and (self.select is None or code in self.select)

@@ -501,6 +501,7 @@ def _with_packages_reloaded(project: Project) -> Project:
 def _analyze(
     project: Project, policy: Policy, path: Path, text: str, language: str, version: int | None
 ) -> DocumentAnalysis:
+    policy = policy.for_path(path)  # [[diagnostics.overrides]]: the file's path decides
     if language not in ("sql", "python"):
         # An inventory file (requirements.txt, uv.lock, ...) has findings of its own.
         problems = project.analyze(path, text) if project.is_inventory_file(path) else []
