@@ -63,6 +63,11 @@ RULES: dict[str, Rule] = {
             "An INSERT whose values or SELECT give a different number of columns than its target, "
             "or set-operation branches of different widths.",
         ),
+        Rule(
+            "ungrouped-column",
+            Severity.ERROR,
+            "In an aggregating query, a column outside any aggregate and not in GROUP BY.",
+        ),
         Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
         Rule(
             "missing-input",

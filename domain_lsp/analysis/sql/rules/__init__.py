@@ -53,6 +53,7 @@ def _registry() -> tuple[SqlRule, ...]:
         unknown_column,
         unknown_function,
         unknown_schema,
+        ungrouped_column,
         unknown_table,
         unsafe_dml,
     )
@@ -70,6 +71,7 @@ def _registry() -> tuple[SqlRule, ...]:
         analysis_limit.RULE,
         unsafe_dml.RULE,
         column_count_mismatch.RULE,
+        ungrouped_column.RULE,
     )
 
 
