@@ -56,6 +56,11 @@ RULES: dict[str, Rule] = {
             "A table with required filters (a partitioned table) read without a filter on any of them.",
         ),
         Rule("pii-column", Severity.INFORMATION, "A column tagged PII in a statement's output, `*` expansion included."),
+        Rule(
+            "join-mismatch",
+            Severity.WARNING,
+            "A join between tables with a declared foreign key, on columns that are not a declared key pair.",
+        ),
         Rule("unsafe-dml", Severity.WARNING, "A DELETE or UPDATE without WHERE, which changes every row of its table."),
         Rule(
             "column-count-mismatch",
