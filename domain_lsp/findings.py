@@ -73,6 +73,11 @@ RULES: dict[str, Rule] = {
             Severity.ERROR,
             "In an aggregating query, a column outside any aggregate and not in GROUP BY.",
         ),
+        Rule(
+            "type-mismatch",
+            Severity.ERROR,
+            "A comparison whose two sides' types the dialect cannot compare, when both types are known.",
+        ),
         Rule("config-error", Severity.ERROR, "The domain-lsp configuration is invalid."),
         Rule(
             "missing-input",

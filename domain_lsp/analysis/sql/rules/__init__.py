@@ -54,6 +54,7 @@ def _registry() -> tuple[SqlRule, ...]:
         unknown_column,
         unknown_function,
         unknown_schema,
+        type_mismatch,
         ungrouped_column,
         unknown_table,
         unsafe_dml,
@@ -74,6 +75,7 @@ def _registry() -> tuple[SqlRule, ...]:
         unsafe_dml.RULE,
         column_count_mismatch.RULE,
         ungrouped_column.RULE,
+        type_mismatch.RULE,
     )
 
 
