@@ -24,6 +24,7 @@ _KINDS = {
     "alias": types.CompletionItemKind.Variable,
     "keyword": types.CompletionItemKind.Keyword,
     "function": types.CompletionItemKind.Function,
+    "join": types.CompletionItemKind.Snippet,  # a whole declared join condition
 }
 
 

@@ -280,6 +280,8 @@ class _Builder:
                     )
                 else:
                     self.add_column(group, order, column, source)
+        if self.where.clause == "ON" and self.where.previous == "ON":
+            self.join_conditions(inner)
         if self.where.clause in ("BY", "HAVING", "QUALIFY"):
             for i, name in enumerate(found.outputs):
                 self.add(_OUTPUT, i, name, "column", "output column", None, self.quote(name))
@@ -287,6 +289,30 @@ class _Builder:
             self.add_source(_SOURCE if not source.outer else _OUTER, i, source)
         if not self.cursor.quoted:
             self.functions()
+
+    def join_conditions(self, inner: list[Source]) -> None:
+        """`JOIN t x ON |`: the declared foreign keys between the table just joined (the last
+        source) and the ones before it, each as one whole condition, ahead of everything."""
+        if len(inner) < 2 or self.prefix or self.cursor.quoted:
+            return
+        joined = inner[-1]
+        if joined.table is None:
+            return
+        for other in inner[:-1]:
+            if other.table is None:
+                continue
+            for source, fk, target in self.catalog.foreign_keys_between(joined.table, other.table):
+                targets = fk.target_columns or target.primary_key
+                if len(targets) != len(fk.columns) or not targets:
+                    continue
+                src, dst = (joined, other) if source.key == joined.table.key else (other, joined)
+                condition = " AND ".join(
+                    f"{self.quote(src.name)}.{self.quote(c)} = {self.quote(dst.name)}.{self.quote(t)}"
+                    for c, t in zip(fk.columns, targets, strict=True)
+                )
+                detail = f"foreign key {source.name}({', '.join(fk.columns)}) → {target.name}"
+                # sort text "0" ranks before every "<tier><group><order>" of the other items
+                self.items[(condition, "join", None)] = ("0", Completion(condition, "join", detail, None, None, "0"))
 
     def add_column(self, group: int, order: int, column: Column, source: Source) -> None:
         self.add(
