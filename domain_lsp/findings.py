@@ -55,7 +55,9 @@ RULES: dict[str, Rule] = {
             Severity.WARNING,
             "A table with required filters (a partitioned table) read without a filter on any of them.",
         ),
-        Rule("pii-column", Severity.INFORMATION, "A column tagged PII in a statement's output, `*` expansion included."),
+        Rule(
+            "pii-column", Severity.INFORMATION, "A column tagged PII in a statement's output, `*` expansion included."
+        ),
         Rule(
             "join-mismatch",
             Severity.WARNING,

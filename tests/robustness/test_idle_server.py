@@ -32,7 +32,7 @@ class Catalog(BaseHTTPRequestHandler):
     up: ClassVar[bool] = False
     requests: ClassVar[int] = 0
 
-    def do_GET(self) -> None:  # noqa: N802 (the handler's name is http.server's)
+    def do_GET(self) -> None:
         type(self).requests += 1
         if not type(self).up:
             self.send_response(503)

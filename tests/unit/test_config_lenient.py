@@ -62,7 +62,7 @@ def test_each_bad_key_is_a_problem_and_keeps_its_default(tmp_path: Path) -> None
 def test_a_strict_load_raises_the_first_problem(tmp_path: Path) -> None:
     path = tmp_path / "domain-lsp.toml"
     path.write_text(CONFIG, encoding="utf-8")
-    with pytest.raises(ConfigError, match="sql.dialekt: unknown key"):
+    with pytest.raises(ConfigError, match=r"sql\.dialekt: unknown key"):
         load_config(path)
 
 

@@ -51,11 +51,11 @@ def _registry() -> tuple[SqlRule, ...]:
         join_mismatch,
         missing_required_filter,
         pii_column,
+        type_mismatch,
+        ungrouped_column,
         unknown_column,
         unknown_function,
         unknown_schema,
-        type_mismatch,
-        ungrouped_column,
         unknown_table,
         unsafe_dml,
     )
