@@ -130,8 +130,12 @@ def test_every_model_of_the_project_checks_clean() -> None:
     for path in sorted(SHOP.glob("**/*.sql")):
         project = dbt_project_for(loaded.dbt, str(path))
         assert project is not None, path
-        analysis = analyze_dbt_model(path.read_text(encoding="utf-8"), loaded.catalog, SETTINGS, str(path), project)
-        assert analysis.findings == [], (path, analysis.findings)
+        text = path.read_text(encoding="utf-8")
+        analysis = analyze_dbt_model(text, loaded.catalog, SETTINGS, str(path), project)
+        found = [(f.code, f.effective_severity.label, text[f.start : f.end]) for f in analysis.findings]
+        # stg_customers returns `email`, which schema.yml tags PII: information, not a mistake.
+        expected = [("pii-column", "information", "email")] if path.name == "stg_customers.sql" else []
+        assert found == expected, path
 
 
 def check(text: str, name: str = "models/marts/new.sql") -> list[tuple[str, str]]:
@@ -150,7 +154,7 @@ def test_a_misspelt_column_of_a_ref_is_reported_on_the_written_token() -> None:
 def test_a_long_schema_falls_back_to_the_bare_name_which_wins_over_same_named_tables() -> None:
     # `dbt_shop_marts.orders` is longer than `{{ ref('orders') }}`; raw_shop.orders exists too.
     assert check("select order_count from {{ ref('orders') }}") == [("unknown-column", "order_count")]
-    assert check("select status, amount from {{ ref('orders') }}") == []
+    assert check("select order_id, amount from {{ ref('orders') }}") == []
 
 
 def test_opaque_jinja_hides_column_findings_of_its_statement_but_not_table_ones() -> None:

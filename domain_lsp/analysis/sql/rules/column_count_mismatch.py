@@ -23,12 +23,25 @@ FEWER_VALUES_REJECTED = frozenset({"duckdb", "sqlite", "mysql", "snowflake", "bi
 PostgreSQL gives the others their defaults, and another dialect is not known either way."""
 
 
-def width(query: exp.Expr | None) -> int | None:
-    """How many columns a query gives; None when that cannot be known from the text alone."""
-    if isinstance(query, exp.Subquery):
-        return width(query.unnest())
-    if isinstance(query, exp.SetOperation):
-        return width(query.this)
+def width(query: exp.Expr | None, known: dict[int, int | None] | None = None) -> int | None:
+    """How many columns a query gives; None when that cannot be known from the text alone.
+
+    A set operation gives its first branch's width: the left spine is walked in a loop, not by
+    recursion (a chain of 10,000 UNIONs is one such spine), and `known` keeps the width of every
+    node walked through, so checking each operation of a chain costs no second walk."""
+    known = {} if known is None else known
+    spine: list[int] = []
+    node = query
+    while isinstance(node, (exp.Subquery, exp.SetOperation)) and id(node) not in known:
+        spine.append(id(node))
+        node = node.unnest() if isinstance(node, exp.Subquery) else node.this
+    result = known[id(node)] if node is not None and id(node) in known else _leaf_width(node)
+    for walked in spine:
+        known[walked] = result
+    return result
+
+
+def _leaf_width(query: exp.Expr | None) -> int | None:
     if isinstance(query, exp.Values):
         rows = [row_width(row) for row in query.expressions]
         return rows[0] if rows and all(r == rows[0] for r in rows) else None
@@ -66,8 +79,9 @@ def _plural(n: int) -> str:
 def check(bindings: StatementBindings, ctx: Context, statement: exp.Expr) -> Iterator[Finding]:
     for insert in statement.find_all(exp.Insert):
         yield from _check_insert(insert, ctx)
+    known: dict[int, int | None] = {}
     for operation in statement.find_all(exp.SetOperation):
-        left, right = width(operation.this), width(operation.expression)
+        left, right = width(operation.this, known), width(operation.expression, known)
         at = extent(operation.expression)
         if left is None or right is None or left == right or at is None:
             continue

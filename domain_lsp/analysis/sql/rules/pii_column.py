@@ -27,11 +27,15 @@ def _start(node: exp.Expr) -> int:
 
 def _outer_selects(statement: exp.Expr) -> list[exp.Select]:
     """The SELECTs whose rows the statement returns: itself, or each branch of its set operation."""
-    if isinstance(statement, exp.Select):
-        return [statement]
-    if isinstance(statement, exp.SetOperation):
-        return [*_outer_selects(statement.this), *_outer_selects(statement.expression)]
-    return []
+    found: list[exp.Select] = []
+    pending = [statement]  # a stack, not recursion: a chain of 10,000 UNIONs is 10,000 deep
+    while pending:
+        node = pending.pop()
+        if isinstance(node, exp.Select):
+            found.append(node)
+        elif isinstance(node, exp.SetOperation):
+            pending.extend((node.expression, node.this))  # `this` popped first: branches in order
+    return found
 
 
 def _pii(table: Table, excluded: set[str]) -> list[str]:
