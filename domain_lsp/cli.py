@@ -133,6 +133,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--force", action="store_true", help="replace an existing domain-lsp.toml")
 
+    context = commands.add_parser(
+        "context",
+        help="print a Markdown brief of the domain for an assistant's instructions file",
+        description="Print a compact Markdown brief of the workspace's domain (dialect, the tables its SQL uses "
+        "most with their keys, deprecations, package policy) for AGENTS.md or .github/copilot-instructions.md.",
+        epilog="exit status: 0 printed, 2 usage or config error.",
+    )
+    context.add_argument(
+        "folder", nargs="?", type=Path, metavar="PATH", help="the workspace (default: the current folder)"
+    )
+    context.add_argument(
+        "--max-chars",
+        type=int,
+        default=8000,
+        metavar="N",
+        help="cut the brief at N characters (default: 8000, at least 1000)",
+    )
+    add_trust_arguments(context)
+    add_verbose_argument(context)
+
     commands.add_parser("serve", help="start the language server on stdio")
     mcp = commands.add_parser("mcp", help="serve the catalog and the checks to AI assistants (MCP on stdio)")
     mcp.add_argument("--root", type=Path, metavar="DIR", help="the workspace (default: the current folder)")
@@ -192,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_init_command(args)
         if args.command == "catalog":
             return run_catalog_command(args)
+        if args.command == "context":
+            return run_context_command(args)
         if args.command == "mcp":
             from domain_lsp.mcp.server import run
 
@@ -452,6 +474,32 @@ def run_catalog_command(args: argparse.Namespace) -> int:
     sys.stdout.write(render_json(summary) if args.format == "json" else render_text(summary))
     problems = any(source["problems"] for source in summary["sources"]) or summary["missing_globs"]
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def run_context_command(args: argparse.Namespace) -> int:
+    from domain_lsp.analysis.sql.native import say_if_parser_missing
+    from domain_lsp.catalog.load import load_catalog
+    from domain_lsp.config import ConfigError, config_for
+    from domain_lsp.context import MIN_MAX_CHARS, brief
+    from domain_lsp.project import Project
+    from domain_lsp.trust import workspace_trusted
+
+    if args.max_chars < MIN_MAX_CHARS:
+        return _usage_error(f"--max-chars must be at least {MIN_MAX_CHARS}, got {args.max_chars}")
+    folder = args.folder or Path.cwd()
+    if not folder.is_dir():
+        return _usage_error(f"no such folder: {folder}")
+    try:
+        config = config_for(folder.resolve())
+        config = replace(config, trusted=workspace_trusted(config.root, args.trust))
+        say_if_parser_missing(config.sql.dialect)
+        project = Project(config, load_catalog(config))
+        text = brief(project, args.max_chars)
+    except ConfigError as error:
+        print(f"domain-lsp: config error: {printable(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(text)
+    return EXIT_OK
 
 
 if __name__ == "__main__":
