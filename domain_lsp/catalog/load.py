@@ -10,28 +10,27 @@ from __future__ import annotations
 import gc
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from domain_lsp.catalog.model import Catalog
-from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
-from domain_lsp.catalog.sources.dbt import DbtError, DbtProject, companion_files, is_dbt_artifact, load_dbt, manifest_of
-from domain_lsp.catalog.sources.ddl import Retry, load_ddl
-from domain_lsp.catalog.sources.information_schema import is_dump, load_information_schema
-from domain_lsp.catalog.sources.mapping import MappingError, load_mapping
+from domain_lsp.catalog.sources import FileSource, Retry, SourceProblem, SourceUnavailable
+from domain_lsp.catalog.sources.dbt import DbtProject
+from domain_lsp.catalog.sources.registry import LIVE_SOURCES, file_source, primary_file
 from domain_lsp.config import Config, SourceSettings, SqlSettings
 from domain_lsp.paths import OUTSIDE, Boundary, TooLarge, glob, is_regular, read_file
 from domain_lsp.text import LineIndex
 from domain_lsp.workspace import walk
 
-MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
 DDL_PATTERN = re.compile(
     r"\bcreate\s+(?:or\s+replace\s+)?(?:(?:temp|temporary|materialized|external|transient)\s+)*(?:table|view)\b",
     re.IGNORECASE,
 )
 DISCOVERY_PROBE = 1024 * 1024
+HEAD_BYTES = 8192
+"""How much of a file a source kind may look at to claim it."""
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
 RETRY_SECONDS = 30.0
 """How soon a live source that could not be read is tried again (a database back up, a VPN
@@ -236,67 +235,63 @@ def _load_one(
     path: Path, config: Config, catalog: Catalog, dbt: list[DbtProject], boundary: Boundary
 ) -> tuple[SourceReport, list[Retry]]:
     started = time.perf_counter()
-    report = SourceReport(path, "mapping" if path.suffix.lower() in MAPPING_SUFFIXES else "ddl", name=str(path))
-    report.inputs = (stamp(path),)
-    retries: list[Retry] = []
-    if path.name == "manifest.json" and _is_dbt_manifest(path, boundary):
-        report.kind = "dbt"
-        report.inputs = tuple(stamp(p) for p in (path, *companion_files(path)))
-        before = len(catalog)
-        try:
-            with paused_gc():  # no size limit: a dbt manifest can be huge
-                problems, project = load_dbt(path, read_file(path, None, boundary), catalog)
-            report.problems.extend(problems)
-            dbt.append(project)
-        except OSError as exc:
-            report.problems.append(SourceProblem(f"cannot read: {exc.strerror or exc}"))
-        except DbtError as exc:
-            report.problems.append(SourceProblem(str(exc), exc.line, exc.column))
-        report.tables = len(catalog) - before
+    source = file_source(path, _head_reader(path, boundary))
+    report = SourceReport(path, source.kind, name=str(path))
+    report.inputs = tuple(stamp(p) for p in source.inputs(path))
+    content = _content(path, source, report, boundary)
+    if content is None:
         report.seconds = time.perf_counter() - started
-        return report, retries
-    text = read_source(path, report, boundary)
-    if text is not None and is_dump(path, text[:64]):
-        report.kind = "information_schema"
-    if text is not None:
-        before = len(catalog)
-        if report.kind == "information_schema":
-            with paused_gc():
-                report.problems.extend(load_information_schema(path, text, catalog, config.sql.dialect))
-        elif report.kind == "mapping":
-            try:
-                with paused_gc():
-                    report.problems.extend(load_mapping(path, text, catalog))
-            except MappingError as exc:
-                report.problems.append(SourceProblem(str(exc), exc.line, exc.column))
-        else:
-            # The trees hold cycles, so the collector must run; but once the file is done, not
-            # amid it: collections while lexing and parsing a big file walked the growing catalog
-            # again and again. (Every statement's tree is alive until then anyway.)
-            with paused_gc():
-                problems, retries = load_ddl(path, text, catalog, config.sql.dialect, config.sql.search_path)
-            gc.collect()
-            report.problems.extend(problems)
-        report.tables = len(catalog) - before
+        return report, []
+    before = len(catalog)
+    # Catalog objects are made in bulk with the collector paused; trees with cycles (DDL's)
+    # are collected once the file is done, not amid it: collections while lexing and parsing a
+    # big file walked the growing catalog again and again.
+    with paused_gc():
+        read = source.read(path, content, catalog, config.sql)
+    if source.builds_cycles:
+        gc.collect()
+    report.problems.extend(read.problems)
+    if read.dbt is not None:
+        dbt.append(read.dbt)
+    report.tables = len(catalog) - before
     report.seconds = time.perf_counter() - started
-    return report, retries
+    return report, read.retries
 
 
-def _is_dbt_manifest(path: Path, boundary: Boundary) -> bool:
+def _head_reader(path: Path, boundary: Boundary) -> Callable[[], str]:
+    """The file's first HEAD_BYTES as text, read when a source kind first asks ("" if unreadable)."""
+    head: list[str] = []
+
+    def read() -> str:
+        if not head:
+            try:
+                raw = read_file(path, HEAD_BYTES, boundary, head=True)
+            except OSError:  # the read proper will say why
+                raw = b""
+            head.append(raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace"))
+        return head[0]
+
+    return read
+
+
+def _content(path: Path, source: FileSource, report: SourceReport, boundary: Boundary) -> str | bytes | None:
+    """What the source reads: the file's text (checked, decoded) or its bytes; None when it
+    cannot be read, the reason on the report."""
+    if source.as_text:
+        return read_source(path, report, boundary)
     try:
-        head = read_file(path, 8192, boundary, head=True).decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    return is_dbt_artifact(path, head)
+        return read_file(path, None, boundary)
+    except OSError as exc:
+        report.problems.append(SourceProblem(f"cannot read: {exc.strerror or exc}"))
+        return None
 
 
-def _dbt_pairs(files: list[Path]) -> list[Path]:
-    """A dbt catalog.json is read together with the manifest.json beside it: keep one entry."""
+def _source_files(files: list[Path]) -> list[Path]:
+    """Each file once, a file read as part of another (a dbt catalog.json) as that one."""
     result: list[Path] = []
     seen: set[Path] = set()
     for path in files:
-        if path.name == "catalog.json" and manifest_of(path).is_file():
-            path = manifest_of(path)
+        path = primary_file(path)
         if path.absolute() not in seen:
             seen.add(path.absolute())
             result.append(path)
@@ -304,12 +299,13 @@ def _dbt_pairs(files: list[Path]) -> list[Path]:
 
 
 def _file_refusal(settings: SourceSettings, config: Config, boundary: Boundary) -> str | None:
-    """Why a sqlite or duckdb file source is not opened: it lies outside the workspace, or is no
-    regular file (a database engine would block on a FIFO). A missing file is the loader's to
-    report, with the source's last good copy."""
+    """Why a database file source is not opened: it lies outside the workspace, or is no regular
+    file (a database engine would block on a FIFO). A missing file is the loader's to report,
+    with the source's last good copy."""
     from domain_lsp.catalog.sources.live import source_path
 
-    if settings.kind not in ("sqlite", "duckdb"):
+    source = LIVE_SOURCES.get(settings.kind)
+    if source is None or not source.is_file:
         return None
     path = source_path(settings, config)
     if not boundary.contains(path):
@@ -351,7 +347,8 @@ def _load_live(settings: SourceSettings, config: Config, catalog: Catalog, bound
             problems = [SourceProblem(f"{settings.name}: {reason}; using the copy read {when}")]
     else:
         report.failed = any(p.fallback for p in problems)  # an HTTP catalog's own saved copy
-        if not report.failed and settings.kind != "http":  # HTTP keeps the document it fetched
+        kind = LIVE_SOURCES.get(settings.kind)
+        if not report.failed and not (kind is not None and kind.keeps_own_copy):
             _keep_last_good(settings, config, part, started)
     report.problems.extend(SourceProblem(p.message, line) for p in problems)
     before = len(catalog)
@@ -440,7 +437,7 @@ def load_sources(config: Config) -> LoadedCatalog:
     dbt: list[DbtProject] = []
     retries: list[tuple[SourceReport, Retry]] = []
     boundary = Boundary.of_config(config)
-    for path in _dbt_pairs(schema_files(config, boundary)):
+    for path in _source_files(schema_files(config, boundary)):
         report, pending = _load_one(path, config, catalog, dbt, boundary)
         reports.append(report)
         retries.extend((report, retry) for retry in pending)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlglot import exp
@@ -12,25 +10,10 @@ from domain_lsp.analysis.sql.parse import Statement, parse_sql
 from domain_lsp.analysis.sql.resolve import Context, span
 from domain_lsp.catalog.ddl import DdlApplier
 from domain_lsp.catalog.model import Catalog
-from domain_lsp.catalog.sources import SourceProblem
+from domain_lsp.catalog.sources import FileRead, FileSource, Retry, SourceProblem
 from domain_lsp.catalog.sources.pg_ddl import apply_pg_ddl
+from domain_lsp.config import SqlSettings
 from domain_lsp.text import LineIndex
-
-
-@dataclass
-class Retry:
-    """A statement that could not apply yet: a view over a table a later file defines, or an
-    ALTER/COMMENT on one. Calling it tries again; `problem` says what is lost if it never applies.
-    """
-
-    attempt: Callable[[], bool]
-    problem: SourceProblem
-
-    def __call__(self) -> bool:
-        try:
-            return self.attempt()
-        except Exception:  # it failed the first time too; `problem` will say so
-            return False
 
 
 def load_ddl(
@@ -112,3 +95,15 @@ def _pending_problem(statement: exp.Expr, lines: LineIndex, start: int) -> Sourc
 def _at(node: exp.Expr | None, lines: LineIndex, fallback: int) -> tuple[int, int]:
     where = span(node) if isinstance(node, exp.Expr) else None
     return lines.line_col(where[0] if where else fallback)
+
+
+def _any_file(path: Path, head: object) -> bool:
+    return True  # last in the registry: what no other kind claims is read as DDL
+
+
+def _read(path: Path, content: str | bytes, catalog: Catalog, sql: SqlSettings) -> FileRead:
+    problems, retries = load_ddl(path, str(content), catalog, sql.dialect, sql.search_path)
+    return FileRead(problems, retries)
+
+
+SOURCE = FileSource("ddl", _any_file, _read, builds_cycles=True)

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Function, Table
-from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
+from domain_lsp.catalog.sources import LiveSource, SourceProblem, SourceUnavailable
 from domain_lsp.catalog.sources.comments import comment_metadata
 from domain_lsp.catalog.sources.live import missing_driver
-from domain_lsp.config import SourceSettings
+from domain_lsp.config import Config, SourceSettings
 
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 NO_SIDE_EFFECTS: Mapping[str, bool] = {
@@ -116,3 +116,20 @@ def _is_sqlite(path: Path) -> bool:
             return file.read(16) == b"SQLite format 3\x00"
     except OSError:
         return False
+
+
+def _read(settings: SourceSettings, config: Config, catalog: Catalog) -> list[SourceProblem]:
+    from domain_lsp.catalog.sources.live import source_path
+
+    return load_duckdb(source_path(settings, config), settings, catalog)
+
+
+def _inputs(settings: SourceSettings, config: Config) -> list[Path]:
+    """The database file and its write-ahead log: a write to either changes the schema."""
+    from domain_lsp.catalog.sources.live import source_path
+
+    path = source_path(settings, config)
+    return [path, path.with_name(path.name + ".wal")]
+
+
+SOURCE = LiveSource("duckdb", _read, _inputs, is_file=True)

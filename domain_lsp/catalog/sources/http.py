@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from domain_lsp.catalog.model import Catalog
-from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
+from domain_lsp.catalog.sources import LiveSource, SourceProblem, SourceUnavailable
 from domain_lsp.catalog.sources.live import missing_driver
 from domain_lsp.catalog.sources.mapping import MappingError, load_mapping
 from domain_lsp.config import Config, SourceSettings
@@ -133,3 +133,6 @@ def _read_meta(path: Path) -> dict[str, object]:
 
 def _write_meta(path: Path, meta: dict[str, object]) -> None:
     _save(path, json.dumps(meta).encode())
+
+
+SOURCE = LiveSource("http", load_http, keeps_own_copy=True)

@@ -20,12 +20,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Function, Location, Table, key
-from domain_lsp.catalog.sources import SourceProblem
+from domain_lsp.catalog.sources import FileRead, FileSource, SourceProblem
+from domain_lsp.config import SqlSettings
 
 DUMP_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
 """Read as dumps by their name; a `.json` file is one when it holds an array of rows."""
@@ -320,3 +321,15 @@ def _constraints(rows: list[Row], catalog: Catalog, dialect: str) -> list[Source
 def _index(catalog: Catalog) -> dict[tuple[str, str, str], Table]:
     """The catalog's tables by key, built once per file (a lookup per row would walk them all)."""
     return {table.key: table for table in catalog.tables()}
+
+
+def _claims(path: Path, head: Callable[[], str]) -> bool:
+    suffix = path.suffix.lower()
+    return suffix in DUMP_SUFFIXES or (suffix == ".json" and is_dump(path, head()[:64]))
+
+
+def _read(path: Path, content: str | bytes, catalog: Catalog, sql: SqlSettings) -> FileRead:
+    return FileRead(load_information_schema(path, str(content), catalog, sql.dialect))
+
+
+SOURCE = FileSource("information_schema", _claims, _read)

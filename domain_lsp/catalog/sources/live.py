@@ -1,17 +1,16 @@
-"""Dispatch a `[[sql.sources]]` entry to the module that reads its kind. Each reader adds what
-it finds to the catalog, raises SourceUnavailable when it cannot read at all, and never puts a
-secret in a message.
+"""A `[[sql.sources]]` entry read by the module of its kind (sources/registry.py): refused first
+when the workspace is not trusted to name it; each reader adds what it finds to the catalog,
+raises SourceUnavailable when it cannot read at all, and never puts a secret in a message.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
 from domain_lsp.catalog.model import Catalog
-from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
+from domain_lsp.catalog.sources import LiveSource, SourceProblem, SourceUnavailable
 from domain_lsp.config import Config, SourceSettings
 from domain_lsp.trust import public_url, source_refusal
 
@@ -23,52 +22,39 @@ def source_path(settings: SourceSettings, config: Config) -> Path:
 
 
 def live_inputs(settings: SourceSettings, config: Config) -> list[Path]:
-    """Files whose change makes the source stale: a database file and its write-ahead log."""
-    if settings.kind == "sqlite":
-        path = source_path(settings, config)
-        return [path, path.with_name(path.name + "-wal")]
-    if settings.kind == "duckdb":
-        path = source_path(settings, config)
-        return [path, path.with_name(path.name + ".wal")]
-    return []
+    """Files whose change makes the source stale (a database file and its write-ahead log)."""
+    source = _kind_of(settings)
+    return source.inputs(settings, config) if source is not None else []
 
 
 def load_live(settings: SourceSettings, config: Config, catalog: Catalog) -> list[SourceProblem]:
     refused = source_refusal(settings.kind, settings.url, settings.token_env, settings.dsn_env, config.trusted)
     if refused is not None:
         raise SourceUnavailable(refused)
-    if settings.kind == "sqlite":
-        from domain_lsp.catalog.sources.sqlite_db import load_sqlite
-
-        return load_sqlite(source_path(settings, config), settings, catalog)
-    if settings.kind == "duckdb":
-        from domain_lsp.catalog.sources.duckdb_db import load_duckdb
-
-        return load_duckdb(source_path(settings, config), settings, catalog)
-    if settings.kind == "postgres":
-        from domain_lsp.catalog.sources.postgres import load_postgres
-
-        return load_postgres(settings, catalog)
-    if settings.kind == "http":
-        from domain_lsp.catalog.sources.http import load_http
-
-        return load_http(settings, config, catalog)
-    raise SourceUnavailable(f"unknown source kind `{settings.kind}`")
+    source = _kind_of(settings)
+    if source is None:
+        raise SourceUnavailable(f"unknown source kind `{settings.kind}`")
+    return source.read(settings, config, catalog)
 
 
 def live_identity(settings: SourceSettings) -> tuple[object, ...]:
     """What the cache key holds of a live source: its settings (a URL without its user-info)
-    and, for PostgreSQL, where the DSN points (host, port, database, user); never a password.
+    and where its kind says it points (for PostgreSQL, the DSN's host, port, database and
+    user); never a password.
     """
-    where: tuple[object, ...] = ()
-    if settings.kind == "postgres":
-        dsn = os.environ.get(settings.dsn_env or "", "")
-        where = tuple(sorted(_conninfo(dsn).items()))
+    source = _kind_of(settings)
+    where = source.where(settings) if source is not None else ()
     url = public_url(settings.url) if settings.url else settings.url
     return (settings.kind, settings.dsn_env, settings.path, url, settings.token_env, settings.schemas, where)
 
 
-def _conninfo(dsn: str) -> dict[str, str]:
+def _kind_of(settings: SourceSettings) -> LiveSource | None:
+    from domain_lsp.catalog.sources.registry import LIVE_SOURCES  # it imports the modules that import this one
+
+    return LIVE_SOURCES.get(settings.kind)
+
+
+def conninfo(dsn: str) -> dict[str, str]:
     try:
         from psycopg.conninfo import conninfo_to_dict
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Location, Table, key
-from domain_lsp.catalog.sources import SourceProblem
+from domain_lsp.catalog.sources import FileRead, FileSource, SourceProblem
+from domain_lsp.config import SqlSettings
 from domain_lsp.text import LineIndex
 
 # Reads a JSON string whose opening quote is just before the index; not in the type stubs.
@@ -448,3 +449,20 @@ def _str(value: Any) -> str | None:
 def _kind(value: Any) -> str:
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping"}
     return "nothing" if value is None else names.get(type(value), type(value).__name__)
+
+
+MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def _claims(path: Path, head: object) -> bool:
+    return path.suffix.lower() in MAPPING_SUFFIXES
+
+
+def _read(path: Path, content: str | bytes, catalog: Catalog, sql: SqlSettings) -> FileRead:
+    try:
+        return FileRead(load_mapping(path, str(content), catalog))
+    except MappingError as exc:
+        return FileRead([SourceProblem(str(exc), exc.line, exc.column)])
+
+
+SOURCE = FileSource("mapping", _claims, _read)

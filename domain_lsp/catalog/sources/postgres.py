@@ -14,10 +14,10 @@ import os
 import re
 
 from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Function, Table
-from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
+from domain_lsp.catalog.sources import LiveSource, SourceProblem, SourceUnavailable
 from domain_lsp.catalog.sources.comments import comment_metadata
 from domain_lsp.catalog.sources.live import missing_driver
-from domain_lsp.config import SourceSettings
+from domain_lsp.config import Config, SourceSettings
 
 KINDS = {"r": "table", "p": "table", "f": "table", "v": "view", "m": "view"}
 FILTER = """n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%'
@@ -158,3 +158,18 @@ def redact(message: str, dsn: str) -> str:
         message = message.replace(secret, "***")
     message = re.sub(r"(password\s*=\s*)\S+", r"\1***", message, flags=re.IGNORECASE)
     return " ".join(message.split())
+
+
+def _read(settings: SourceSettings, config: Config, catalog: Catalog) -> list[SourceProblem]:
+    return load_postgres(settings, catalog)
+
+
+def _where(settings: SourceSettings) -> tuple[object, ...]:
+    """Where the DSN points (host, port, database, user): a DSN edited to another database is
+    another catalog. Never a password."""
+    from domain_lsp.catalog.sources.live import conninfo
+
+    return tuple(sorted(conninfo(os.environ.get(settings.dsn_env or "", "")).items()))
+
+
+SOURCE = LiveSource("postgres", _read, where=_where)

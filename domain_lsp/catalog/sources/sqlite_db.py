@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from domain_lsp.catalog.model import Catalog, Column, ForeignKey, Table
-from domain_lsp.catalog.sources import SourceProblem, SourceUnavailable
-from domain_lsp.config import SourceSettings
+from domain_lsp.catalog.sources import LiveSource, SourceProblem, SourceUnavailable
+from domain_lsp.config import Config, SourceSettings
 
 SCHEMA = "main"
 
@@ -112,3 +112,20 @@ def _in_wal_mode(path: Path) -> bool:
     except OSError:
         return False
     return header.startswith(b"SQLite format 3\x00") and 2 in header[18:20]
+
+
+def _read(settings: SourceSettings, config: Config, catalog: Catalog) -> list[SourceProblem]:
+    from domain_lsp.catalog.sources.live import source_path
+
+    return load_sqlite(source_path(settings, config), settings, catalog)
+
+
+def _inputs(settings: SourceSettings, config: Config) -> list[Path]:
+    """The database file and its write-ahead log: a write to either changes the schema."""
+    from domain_lsp.catalog.sources.live import source_path
+
+    path = source_path(settings, config)
+    return [path, path.with_name(path.name + "-wal")]
+
+
+SOURCE = LiveSource("sqlite", _read, _inputs, is_file=True)
