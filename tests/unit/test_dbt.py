@@ -15,6 +15,7 @@ from domain_lsp.analysis.sql.symbols import symbol_at
 from domain_lsp.catalog.load import LoadedCatalog, catalog_is_stale, load_sources
 from domain_lsp.catalog.sources.dbt import DbtProject
 from domain_lsp.config import Config, SqlSettings
+from domain_lsp.project import Project
 
 SHOP = Path(__file__).resolve().parents[1] / "fixtures" / "dbt" / "shop"
 SETTINGS = SqlSettings(dialect="postgres", schemas=("target/manifest.json",))
@@ -214,3 +215,26 @@ def test_changing_catalog_json_makes_the_catalog_stale(shop: Path) -> None:
     stat = catalog_json.stat()
     os.utime(catalog_json, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert catalog_is_stale(loaded)
+
+
+def test_macros_generic_tests_and_package_files_are_not_checked_as_sql(shop: Path) -> None:
+    macro = "{% macro cents(column) %}({{ column }} / 100.0){% endmacro %}\n"
+    generic = "{% test positive(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} < 0\n{% endtest %}\n"
+    files = {
+        "macros/cents.sql": macro,
+        "tests/generic/positive.sql": generic,
+        "dbt_packages/utils/macros/star.sql": macro,
+        "dbt_packages/utils/models/broken.sql": "select from from",
+    }
+    for relative, text in files.items():
+        (shop / relative).parent.mkdir(parents=True, exist_ok=True)
+        (shop / relative).write_text(text, encoding="utf-8")
+    project = Project.load(Config(root=shop, sql=SETTINGS))
+    for relative, text in files.items():
+        assert project.analyze(shop / relative, text) == [], relative
+    # The same text as a model is a model's syntax error; a singular test is checked as a model.
+    assert [f.code for f in project.analyze(shop / "models/cents.sql", "select from from")] == ["syntax-error"]
+    singular = "select order_id from {{ ref('orders') }} where amout < 0"
+    assert [(f.code, singular[f.start : f.end]) for f in project.analyze(shop / "tests/neg.sql", singular)] == [
+        ("unknown-column", "amout")
+    ]

@@ -18,11 +18,13 @@ from __future__ import annotations
 import re
 from copy import copy
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from domain_lsp.analysis.sql.document import SqlAnalysis, analyze_sql
 from domain_lsp.catalog.model import Catalog
 from domain_lsp.catalog.sources.dbt import DbtProject, Relation
 from domain_lsp.config import SqlSettings
+from domain_lsp.dbt.layout import layout_of
 from domain_lsp.text import LineIndex
 
 TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -183,18 +185,22 @@ def render_model(text: str, project: DbtProject, catalog: Catalog) -> RenderedMo
 
 
 def dbt_project_for(projects: list[DbtProject], path: str) -> DbtProject | None:
-    """The dbt project whose model (or snapshot) folders hold `path`, if any."""
-    from pathlib import Path
-
+    """The dbt project that holds `path` as a model (model, snapshot, analysis or singular test
+    folders) or as a file dbt never runs as a query (a macro, a generic test, a package's file)."""
     if not path or not projects:
         return None
-    return next((project for project in projects if project.owns(Path(path))), None)
+    return next((project for project in projects if layout_of(project.root).role(Path(path)) is not None), None)
 
 
 def analyze_dbt_model(
     text: str, catalog: Catalog, settings: SqlSettings, path: str, project: DbtProject
 ) -> SqlAnalysis:
-    """analyze_sql on the rendered model; offsets, lines and findings are the file's own."""
+    """analyze_sql on the rendered model; offsets, lines and findings are the file's own.
+
+    A macro file is Jinja that dbt only ever calls from a model: checked as SQL it would be a
+    syntax error at its first `{`, so it gets no finding of its own."""
+    if path and layout_of(project.root).role(Path(path)) == "not-a-model":
+        return SqlAnalysis(text, LineIndex(text), [], [], Catalog(parent=catalog))
     rendered = render_model(text, project, catalog)
     if rendered.aliases:
         catalog = _with_aliases(catalog, rendered.aliases)
