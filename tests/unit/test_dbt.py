@@ -161,8 +161,42 @@ def test_a_long_schema_falls_back_to_the_bare_name_which_wins_over_same_named_ta
 def test_opaque_jinja_hides_column_findings_of_its_statement_but_not_table_ones() -> None:
     text = "select {{ dbt_utils.star(ref('orders')) }}, nope from {{ ref('orders') }} join raw_shop.nothing on true"
     assert check(text) == [("unknown-table", "nothing")]
-    # A ref the manifest does not name (a model not compiled yet) is opaque, not an error.
-    assert check("select anything from {{ ref('brand_new_model') }}") == []
+
+
+def test_a_ref_the_manifest_lacks_is_opaque_while_its_file_exists(shop: Path) -> None:
+    # A model added since the last compile: its file is there, so it is opaque, not an error.
+    (shop / "models" / "brand_new_model.sql").write_text("select 1 as id\n", encoding="utf-8")
+    loaded = load(shop)
+    text = "select anything from {{ ref('brand_new_model') }}"
+    path = str(shop / "models" / "x.sql")
+    assert analyze_dbt_model(text, loaded.catalog, SETTINGS, path, project_of(loaded)).findings == []
+
+
+def test_an_unknown_ref_or_source_is_unknown_table_on_its_name_with_the_manifests_names() -> None:
+    loaded = load(SHOP)
+    project = project_of(loaded)
+    cases = {
+        "select order_id from {{ ref('stg_ordrs') }}": (
+            "stg_ordrs",
+            "model `stg_ordrs` does not exist in the dbt project; did you mean `stg_orders` or `orders` or `stg_customers`?",
+        ),
+        "select id from {{ source('raw', 'custmers') }}": (
+            "custmers",
+            "source `raw` has no table `custmers`; did you mean `customers`?",
+        ),
+        'select id from {{ source("rwa", "customers") }}': (
+            "rwa",
+            "source `rwa` does not exist in the dbt project; did you mean `raw`?",
+        ),
+    }
+    for text, (token, message) in cases.items():
+        analysis = analyze_dbt_model(text, loaded.catalog, SETTINGS, str(SHOP / "models/x.sql"), project)
+        assert [(f.code, text[f.start : f.end], f.message) for f in analysis.findings] == [
+            ("unknown-table", token, message)
+        ], text
+        fix = analysis.findings[0].fixes[0]
+        assert (fix.start, fix.end) == (analysis.findings[0].start, analysis.findings[0].end)
+        assert fix.new_text in message
 
 
 def test_incremental_filter_is_blanked_and_the_full_refresh_branch_checked() -> None:

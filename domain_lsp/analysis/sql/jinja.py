@@ -25,6 +25,8 @@ from domain_lsp.catalog.model import Catalog
 from domain_lsp.catalog.sources.dbt import DbtProject, Relation
 from domain_lsp.config import SqlSettings
 from domain_lsp.dbt.layout import layout_of
+from domain_lsp.dbt.names import MissingName, unknown_ref, unknown_source
+from domain_lsp.findings import Finding, Fix
 from domain_lsp.text import LineIndex
 
 TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -53,6 +55,8 @@ class RenderedModel:
     aliases: list[Relation] = field(default_factory=list)
     """Relations written by their bare name (`schema.table` did not fit): they need a
     schema-less alias in the file's catalog, which wins over same-named tables elsewhere."""
+    missing: list[Finding] = field(default_factory=list)
+    """unknown-table on the name of a ref() or source() that names nothing in the project."""
 
 
 class _Renderer:
@@ -119,7 +123,7 @@ class _Renderer:
         if CONFIG.match(inner):
             self.blank(start, end)
             return
-        relation = self.relation(inner)
+        relation = self.relation(inner, self.source.find(inner, start))
         if relation is not None and self.mode == "keep":
             qualified, bare = relation.sql(), Relation("", "", relation.identifier).sql()
             for text in (qualified, bare):
@@ -132,16 +136,39 @@ class _Renderer:
             self.blank(start, end)
         self.result.opaque.append((start, end))
 
-    def relation(self, inner: str) -> Relation | None:
+    def relation(self, inner: str, offset: int) -> Relation | None:
+        """The relation a ref() or source() names; a name that certainly does not exist is
+        recorded as a finding on its quoted name (`inner` starts at `offset` in the file)."""
         ref = REF.match(inner)
         if ref is not None:
             first, second = ref.group(1) or ref.group(2), ref.group(3) or ref.group(4)
             package, name = (first, second) if second is not None else (None, first)
-            return self.project.ref(name, package, ref.group(5))
+            found = self.project.ref(name, package, ref.group(5))
+            if found is None and self.mode == "keep" and ref.group(5) is None:
+                group = 3 if ref.group(3) is not None else 4 if ref.group(4) is not None else 1 if ref.group(1) else 2
+                self.missing(unknown_ref(self.project, name, package), offset + ref.start(group), len(name))
+            return found
         source = SOURCE.match(inner)
         if source is not None:
-            return self.project.source(source.group(1) or source.group(2), source.group(3) or source.group(4))
+            source_name, table_name = source.group(1) or source.group(2), source.group(3) or source.group(4)
+            found = self.project.source(source_name, table_name)
+            if found is None and self.mode == "keep":
+                problem = unknown_source(self.project, source_name, table_name)
+                if problem is not None:
+                    group = (
+                        (1 if source.group(1) is not None else 2)
+                        if problem.in_source_name
+                        else (3 if source.group(3) is not None else 4)
+                    )
+                    self.missing(problem, offset + source.start(group), len(source.group(group)))
+            return found
         return None
+
+    def missing(self, problem: MissingName | None, start: int, length: int) -> None:
+        if problem is None:
+            return
+        fixes = tuple(Fix(f"Replace with `{c}`", start, start + length, c) for c in problem.candidates)
+        self.result.missing.append(Finding("unknown-table", problem.message, start, start + length, fixes=fixes))
 
     def tag(self, start: int, end: int, inner: str) -> None:
         word = inner.split(None, 1)[0] if inner.split() else ""
@@ -220,6 +247,8 @@ def analyze_dbt_model(
             return not in_touched or code in SAFE_CODES
 
         findings = [f for f in findings if kept(f.start, f.end, f.code)]
+    if rendered.missing:
+        findings = sorted([*findings, *rendered.missing], key=lambda f: (f.start, f.end, f.code))
     return replace(analysis, findings=findings, lines=LineIndex(text))
 
 
