@@ -12,6 +12,8 @@ from __future__ import annotations
 import bisect
 import difflib
 import functools
+import heapq
+import itertools
 import re
 import threading
 import weakref
@@ -119,8 +121,9 @@ Found = tuple[float, str, Table, Column | None]
 """(score, qualified name, table, column or None for the table itself)."""
 
 
-def search(catalog: Catalog, query: str, kind: str | None) -> list[Found]:
-    """Every match, best first (ties by name, so the same query answers the same every run)."""
+def search(catalog: Catalog, query: str, kind: str | None, limit: int) -> tuple[list[Found], int]:
+    """The best `limit` matches, best first (ties by name, so the same query answers the same
+    every run), and how many there are in all."""
     wanted = tuple(dict.fromkeys(_words(query)))
     index = index_of(catalog)
     small = len(index.tables) <= COLUMN_TABLES
@@ -131,14 +134,16 @@ def search(catalog: Catalog, query: str, kind: str | None) -> list[Found]:
         scored_tables = _scored_by_scan(index, wanted)
     # index.tables is in name order: the position breaks ties by name.
     scored_tables.sort(key=lambda entry: (-entry[0], entry[2]))
-    results: list[Found] = []
-    for score, matched, position in scored_tables:
-        table = index.tables[position]
-        if kind in (None, table.kind) and score > 0 and matched >= needed:
-            results.append((score, table.qualified_name, table, None))
+    tables = index.tables
+    table_hits = [
+        (score, position)
+        for score, matched, position in scored_tables
+        if score > 0 and matched >= needed and kind in (None, tables[position].kind)
+    ]
+    column_hits: list[Found] = []
     if kind in (None, "column"):
         for _, _, position in scored_tables if small else scored_tables[:COLUMN_TABLES]:
-            table = index.tables[position]
+            table = tables[position]
             table_words = _words(table.name)
             for column in table.columns.values():
                 have = _words(column.name)
@@ -153,9 +158,13 @@ def search(catalog: Catalog, query: str, kind: str | None) -> list[Found]:
                     total += best
                     matched += best > 0
                 if own_any and matched >= needed:  # a column matches on a word of its own name
-                    results.append((total, f"{table.qualified_name}.{column.name}", table, column))
-    results.sort(key=lambda item: (-item[0], item[1]))
-    return results
+                    column_hits.append((total, f"{table.qualified_name}.{column.name}", table, column))
+    column_hits.sort(key=lambda item: (-item[0], item[1]))
+    # Both lists are in (score, name) order: merged, only the names of the first `limit`
+    # tables are ever written out (a common word matches thousands of tables).
+    as_found = ((score, tables[p].qualified_name, tables[p], None) for score, p in table_hits)
+    merged = heapq.merge(as_found, column_hits, key=lambda item: (-item[0], item[1]))
+    return list(itertools.islice(merged, limit)), len(table_hits) + len(column_hits)
 
 
 def _scored_by_scan(index: Index, wanted: tuple[str, ...]) -> list[tuple[float, int, int]]:
@@ -209,13 +218,11 @@ def handle(workspace: Workspace, arguments: dict[str, Any]) -> dict[str, Any]:
     if kind is not None and kind not in KINDS:
         raise ArgumentError("kind", f"expects one of {', '.join(KINDS)}, got `{kind}`")
     limit = limit_argument(arguments)
-    found = search(workspace.current.project.catalog, query, kind)
-    shown = [
-        table_brief(table) if column is None else column_brief(table, column) for _, _, table, column in found[:limit]
-    ]
-    result = {"query": query, "results": shown, "total": len(found), "truncated": len(found) > limit}
+    found, total = search(workspace.current.project.catalog, query, kind, limit)
+    shown = [table_brief(table) if column is None else column_brief(table, column) for _, _, table, column in found]
+    result = {"query": query, "results": shown, "total": total, "truncated": total > limit}
     if result["truncated"]:
-        result["note"] = f"showing {limit} of {len(found)}; narrow the query or raise `limit`"
+        result["note"] = f"showing {limit} of {total}; narrow the query or raise `limit`"
     return result
 
 
