@@ -227,7 +227,7 @@ def test_extension_host(code_server: CodeServer, scratch: Path) -> None:
     output = f"{done.stdout}\n{done.stderr}"
     assert done.returncode == 0, output
     # The test module ran all its cases (a module that loaded nothing would also exit 0).
-    assert "E2E 8 passed, 0 failed" in done.stdout, output
+    assert "E2E 9 passed, 0 failed" in done.stdout, output
     # the summary's counts are worded as Neovim's; the Reload Catalog case added sales.customers before
     [counts] = [
         line.removeprefix("E2E summary counts: ") for line in done.stdout.splitlines() if "summary counts" in line

@@ -2,6 +2,7 @@
 // settings and state into the editor.
 import * as vscode from 'vscode';
 import { onPythonEnvironmentChange } from './interpreter';
+import { type McpRegistration, type McpServerSpec, mcpServerSpecs, registerMcpServers } from './mcp';
 import { type ServerController as Controller, ServerController, type ServerStatus } from './server';
 import { RESTART_SETTINGS, SECTION } from './settings';
 import { explainMissing } from './setup';
@@ -17,6 +18,9 @@ export interface DomainLspApi {
   /** Resolves when every (re)start asked for so far finished, whatever its outcome. */
   ready(): Promise<ServerStatus>;
   restart(): Promise<ServerStatus>;
+  /** Whether agent mode was given the MCP server (VS Code 1.101+), and what it would start. */
+  readonly mcpRegistration: McpRegistration;
+  mcpServers(): McpServerSpec[];
 }
 
 let controller: Controller | undefined;
@@ -83,6 +87,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Domain
     context.subscriptions.push(environmentChange);
   }
 
+  const mcpRegistration = registerMcpServers(server, output, context.subscriptions);
+
   // Start in the background: activation must not wait on Python, the API's ready() does.
   void server.start();
   return {
@@ -92,6 +98,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Domain
     onDidChangeStatus: server.onDidChangeStatus,
     ready: () => server.settled(),
     restart: () => server.restart(),
+    mcpRegistration,
+    mcpServers: () => mcpServerSpecs(server),
   };
 }
 

@@ -3,6 +3,7 @@
 // The workspace is a throwaway copy of examples/warehouse: this test edits it.
 'use strict';
 const assert = require('node:assert/strict');
+const childProcess = require('node:child_process');
 const fs = require('node:fs/promises');
 const path = require('node:path');
 const vscode = require('vscode');
@@ -104,6 +105,9 @@ const tests = {
 
   async 'Show Catalog Summary opens a read-only preview with the catalog counts'() {
     const before = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+    // An earlier case's edit may leave its own file dirty: only a tab the command made counts.
+    const tabKey = (tab) => `${tab.label}|${tab.input && tab.input.uri ? tab.input.uri.toString() : ''}`;
+    const dirtyBefore = new Set(vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.isDirty).map(tabKey));
     await vscode.commands.executeCommand('domainLsp.showCatalogSummary');
     const preview = await waitFor('the summary preview tab', () =>
       vscode.window.tabGroups.all
@@ -114,7 +118,8 @@ const tests = {
     // no Untitled buffer asking to be saved: the summary is the virtual document domain-lsp:/catalog-summary.md
     const opened = vscode.workspace.textDocuments.filter((d) => !before.has(d.uri.toString()));
     assert.deepEqual(opened.filter((d) => d.isUntitled || d.uri.scheme === 'untitled'), []);
-    assert.deepEqual(vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.isDirty), []);
+    const dirty = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.isDirty && !dirtyBefore.has(tabKey(tab)));
+    assert.deepEqual(dirty.map(tabKey), []);
     // a content provider's document, which VS Code's editors open read-only
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse('domain-lsp:/catalog-summary.md'));
     assert.equal(document.isUntitled, false);
@@ -126,6 +131,43 @@ const tests = {
     assert.ok(counts, text);
     console.log(`E2E summary counts: ${counts[1]}`);
     await vscode.window.tabGroups.close(preview);
+  },
+
+  async 'agent mode is given an MCP server that starts and lists the tools'(api) {
+    // Where VS Code has the MCP API (1.100 under an older contribution name, 1.101+) the extension
+    // registers with it; elsewhere it says so. Either way the definition it gives must start.
+    const hasApi = typeof vscode.lm?.registerMcpServerDefinitionProvider === 'function';
+    assert.equal(api.mcpRegistration, hasApi ? 'registered' : 'unsupported');
+    const [spec] = api.mcpServers();
+    assert.ok(spec, 'no MCP server definition for the workspace folder');
+    assert.deepEqual(spec.args.slice(0, 5), ['-m', 'domain_lsp', 'mcp', '--root', root().fsPath]);
+    assert.equal(spec.args[5], vscode.workspace.isTrusted ? '--trust' : '--no-trust');
+    const child = childProcess.spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+    try {
+      const answers = new Map();
+      let buffered = '';
+      child.stdout.on('data', (chunk) => {
+        buffered += chunk;
+        for (let at = buffered.indexOf('\n'); at >= 0; at = buffered.indexOf('\n')) {
+          const message = JSON.parse(buffered.slice(0, at));
+          buffered = buffered.slice(at + 1);
+          if (message.id !== undefined) answers.set(message.id, message);
+        }
+      });
+      const send = (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+      send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'exthost-test', version: '0' } } });
+      await waitFor('the MCP initialize answer', () => answers.get(1));
+      send({ method: 'notifications/initialized' });
+      send({ id: 2, method: 'tools/call', params: { name: 'describe_table', arguments: { name: 'sales.orders' } } });
+      send({ id: 3, method: 'tools/list' });
+      const listed = await waitFor('the MCP tools/list answer', () => answers.get(3));
+      const names = listed.result.tools.map((tool) => tool.name);
+      for (const name of ['check_sql', 'search_catalog', 'describe_table', 'join_path']) assert.ok(names.includes(name), names.join());
+      const described = JSON.parse((await waitFor('the describe_table answer', () => answers.get(2))).result.content[0].text);
+      assert.ok(described.columns.some((column) => column.name === 'ordered_at'), JSON.stringify(described));
+    } finally {
+      child.kill();
+    }
   },
 
   async 'a missing interpreter or package is reported, and fixing the setting recovers'(api) {
