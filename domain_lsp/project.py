@@ -57,7 +57,8 @@ class Project:
         with ThreadPoolExecutor(1, thread_name_prefix="domain-lsp-packages") as pool:
             kept = previous.packages if previous is not None else None
             packages = pool.submit(PackageContext.load, config, kept)
-            catalog = load_catalog(config, allow_stale=allow_stale, refresh=refresh)
+            kept_catalog = previous.loaded if previous is not None else None  # only changed files are read again
+            catalog = load_catalog(config, allow_stale=allow_stale, refresh=refresh, previous=kept_catalog)
             project = cls(config, catalog, packages.result())
         if previous is not None and project.packages is kept:
             project._apis = previous._apis

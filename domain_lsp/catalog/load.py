@@ -12,10 +12,11 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from domain_lsp.catalog.model import Catalog
+from domain_lsp.catalog.parts import FilePart, Notes, RecordingCatalog, replay
 from domain_lsp.catalog.sources import FileSource, Retry, SourceProblem, SourceUnavailable
 from domain_lsp.catalog.sources.dbt import DbtProject
 from domain_lsp.catalog.sources.registry import LIVE_SOURCES, file_source, primary_file
@@ -71,6 +72,11 @@ class LoadedCatalog:
     """The dbt projects among the sources: model files are checked with their refs resolved."""
     from_cache: bool = False
     """True when the catalog came from the on-disk cache rather than its sources."""
+    parts: list[FilePart] | None = field(default=None, repr=False)
+    """Each schema file's result, in order, when the files were read in this process: a reload
+    after one changed re-reads only that one (reload_files)."""
+    read_with: Config | None = field(default=None, repr=False)
+    """The config the parts were read with: only the same config may reuse them."""
 
 
 def stamp(path: Path) -> FileStamp:
@@ -388,13 +394,18 @@ def _last_good(settings: SourceSettings, config: Config) -> tuple[Catalog, float
 
 
 def load_catalog(
-    config: Config, use_cache: bool = True, allow_stale: bool = False, refresh: bool = False
+    config: Config,
+    use_cache: bool = True,
+    allow_stale: bool = False,
+    refresh: bool = False,
+    previous: LoadedCatalog | None = None,
 ) -> LoadedCatalog:
     """The catalog of `config`'s sources. With `use_cache`, an on-disk copy is used when no input
     changed and no live source is due, a live source without a refresh interval being always
     due (with `allow_stale`, even then: a server starting shows the copy at once and reloads in
     the background); the result is then saved for the next start. `refresh` reads every source
-    (the reload command) and still saves the result.
+    (the reload command) and still saves the result. A reload passes the `previous` catalog: when
+    only some schema files changed, only those are read again (reload_files).
     """
     from domain_lsp.catalog import cache
     from domain_lsp.catalog.conventions import apply_conventions
@@ -404,9 +415,12 @@ def load_catalog(
             cached = cache.read(config)
         if cached is not None and not files_changed(cached) and (allow_stale or not live_due(cached, on_demand=True)):
             return apply_conventions(config, cached)
-    loaded = load_sources(config)
+    loaded = reload_files(config, previous) if previous is not None and not refresh else None
+    if loaded is None:
+        loaded = load_sources(config)
+        if use_cache:
+            gc.collect()  # DDL's parse trees, before the cache's copy joins them at the peak
     if use_cache:
-        gc.collect()  # DDL's parse trees, before the cache's copy joins them at the peak
         with paused_gc():
             cache.write(config, loaded)
     return apply_conventions(config, loaded)  # after the cache: it holds what the sources say
@@ -432,15 +446,15 @@ def paused_gc() -> Iterator[None]:
 def load_sources(config: Config) -> LoadedCatalog:
     """Read every source now, ignoring the cache."""
     started = time.perf_counter()
-    catalog = Catalog()
-    reports: list[SourceReport] = []
+    catalog = RecordingCatalog()
+    parts: list[FilePart] = []
     dbt: list[DbtProject] = []
     retries: list[tuple[SourceReport, Retry]] = []
     boundary = Boundary.of_config(config)
     for path in _source_files(schema_files(config, boundary)):
-        report, pending = _load_one(path, config, catalog, dbt, boundary)
-        reports.append(report)
-        retries.extend((report, retry) for retry in pending)
+        part, pending = _read_part(path, config, catalog, dbt, boundary)
+        parts.append(part)
+        retries.extend((part.report, retry) for retry in pending)
     # Views over tables that later files define: retry until nothing more resolves.
     progress = True
     while retries and progress:
@@ -452,8 +466,75 @@ def load_sources(config: Config) -> LoadedCatalog:
                 progress = True
     for report, retry in retries:
         report.problems.append(retry.problem)
+    reports = [part.report for part in parts]
     for settings in config.sql.sources:
         reports.append(_load_live(settings, config, catalog, boundary))
     for report in reports:
         report.problems.sort(key=lambda p: (p.line, p.character))
-    return LoadedCatalog(catalog, reports, time.perf_counter() - started, dbt)
+    return LoadedCatalog(catalog.done(), reports, time.perf_counter() - started, dbt, parts=parts, read_with=config)
+
+
+_file_reads = 0
+
+
+def schema_file_reads() -> int:
+    """How many schema files this process read (not counting those a reload kept): what the
+    server's `domainLsp/debugCounts` shows, for the test of one-file reloads."""
+    return _file_reads
+
+
+def _read_part(
+    path: Path, config: Config, catalog: RecordingCatalog, dbt: list[DbtProject], boundary: Boundary
+) -> tuple[FilePart, list[Retry]]:
+    """Read one file into `catalog`, noting what it did (catalog/parts.py); its retries apart:
+    they hold parse trees, which a kept part must not."""
+    global _file_reads
+    _file_reads += 1
+    catalog.notes = notes = Notes()
+    projects = len(dbt)
+    try:
+        report, retries = _load_one(path, config, catalog, dbt, boundary)
+    finally:
+        catalog.notes = None
+    project = dbt[-1] if len(dbt) > projects else None
+    part = FilePart(path, report, notes, project, notes.replayable() and not retries)
+    notes.own, notes.schemas = {}, set()  # only for answering lookups while it was read
+    return part, retries
+
+
+def reload_files(config: Config, previous: LoadedCatalog) -> LoadedCatalog | None:
+    """`previous` with only the files that changed read again, or None when that cannot give
+    what a full load gives: another config, another set of files, conventions (they are applied
+    to the tables themselves), or a file old or new that is not self-contained (catalog/parts.py).
+    Live sources are read again, as on any load after a file changed.
+    """
+    kept = previous.parts
+    if kept is None or previous.read_with != config or config.conventions:
+        return None
+    if not all(part.self_contained for part in kept):
+        return None
+    started = time.perf_counter()
+    boundary = Boundary.of_config(config)
+    files = _source_files(schema_files(config, boundary))
+    if [part.path for part in kept] != files:
+        return None
+    parts: list[FilePart] = []
+    for part in kept:
+        if any(stamp(Path(path)) != (path, mtime, size) for path, mtime, size in part.report.inputs):
+            part, _ = _read_part(part.path, config, RecordingCatalog(), [], boundary)
+            if not part.self_contained:
+                return None
+            part.report.problems.sort(key=lambda p: (p.line, p.character))
+        parts.append(part)
+    catalog = Catalog()
+    reports: list[SourceReport] = []
+    for part in parts:
+        before = len(catalog)
+        replay(part.notes, catalog)
+        # Its count of new tables depends on the files before it: counted again, on a copy.
+        reports.append(replace(part.report, tables=len(catalog) - before))
+    for settings in config.sql.sources:
+        reports.append(_load_live(settings, config, catalog, boundary))
+        reports[-1].problems.sort(key=lambda p: (p.line, p.character))
+    dbt = [part.dbt for part in parts if part.dbt is not None]
+    return LoadedCatalog(catalog, reports, time.perf_counter() - started, dbt, parts=parts, read_with=config)

@@ -18,7 +18,7 @@ from pathlib import Path
 from domain_lsp.analysis.python.document import PythonAnalysis
 from domain_lsp.analysis.regions import SqlRegion
 from domain_lsp.analysis.sql.document import SqlAnalysis
-from domain_lsp.catalog.load import SourceReport, catalog_is_stale, stale_sources
+from domain_lsp.catalog.load import SourceReport, catalog_is_stale, schema_file_reads, stale_sources
 from domain_lsp.catalog.load import files_changed as catalog_files_changed
 from domain_lsp.config import Config, ConfigError, find_config, load_config, load_named_config
 from domain_lsp.findings import Finding, Severity
@@ -400,6 +400,7 @@ class ServerState:
             "packageLoads": self.counts["packageLoads"],
             "sourceRetries": self.counts["sourceRetries"],
             "inventoryReads": inventory_reads(),
+            "schemaFileReads": schema_file_reads(),
         }
 
     def files_changed(self, paths: list[Path], created_or_deleted: list[Path], saved: bool = False) -> None:
