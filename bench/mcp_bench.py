@@ -10,6 +10,7 @@ holds for the look-ups (issue 18).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -23,6 +24,7 @@ from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from bench import corpus
+from bench.lsp_client import BenchClient
 from bench.stats import summary
 
 TARGET_P99_MS = 50.0
@@ -66,6 +68,32 @@ async def _measure(workspace: Path, cache: Path, calls: int) -> dict[str, Any]:
     return out
 
 
+async def _server_on_same_texts(workspace: Path, cache: Path, calls: int) -> dict[str, float]:
+    """The language server's analysis of check_sql's texts, over stdio: each text replaces the
+    line of an open document, and the edit is timed until its diagnostics arrive. Edits are
+    spaced past the server's quiet time, so each is analysed at once (no debounce wait)."""
+    texts = [arguments["sql"] for tool, arguments in _queries(calls) if tool == "check_sql"]
+    document = workspace / "mcp_same_texts.sql"
+    document.write_text(texts[0] + "\n", encoding="utf-8")
+    client = BenchClient(workspace, cache)
+    samples: list[float] = []
+    try:
+        await client.start()
+        uri = client.open(document, "sql")
+        await client.diagnostics_for(uri, 1)
+        current = texts[0]
+        for version, text in enumerate(texts[1:], start=2):
+            await asyncio.sleep(0.05)
+            sent = time.perf_counter()
+            client.change(uri, version, 0, 0, len(current), text)
+            samples.append(await client.diagnostics_for(uri, version) - sent)
+            current = text
+    finally:
+        await client.stop()
+        document.unlink()
+    return summary(samples)
+
+
 def bench(work: Path, tables: int = 100_000, calls: int = 200) -> dict[str, Any]:
     glob = corpus.write_catalog(work / "catalog", tables)
     corpus.write_config(work / "ws", glob)
@@ -73,6 +101,7 @@ def bench(work: Path, tables: int = 100_000, calls: int = 200) -> dict[str, Any]
     cache = work / "cache"
     anyio.run(_measure, work / "ws", cache, 3)  # a cold start writes the catalog cache; not measured
     result = anyio.run(_measure, work / "ws", cache, calls)
+    result["server_same_texts"] = asyncio.run(_server_on_same_texts(work / "ws", cache, calls))
     result["tables"] = tables
     return result
 
@@ -89,6 +118,12 @@ def render(result: dict[str, Any]) -> str:
     ):
         entry = result[tool]
         lines.append(f"| {tool} | {entry['p50_ms']:.1f} / {entry['p95_ms']:.1f} / {entry['p99_ms']:.1f} | {target} |")
+    server = result.get("server_same_texts")
+    if server:
+        lines.append(
+            f"| language server, same texts: edit → diagnostics | {server['p50_ms']:.1f} / {server['p95_ms']:.1f} / "
+            f"{server['p99_ms']:.1f} | check_sql's reference |"
+        )
     lines.append(f"| warm start → first search answered | {result['start_to_first_answer_s']} s | |")
     return "\n".join(lines)
 
