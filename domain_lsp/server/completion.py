@@ -28,7 +28,11 @@ _KINDS = {
 }
 
 
-def to_item(completion: Completion, replace: types.Range) -> types.CompletionItem:
+def to_item(completion: Completion, replace: types.Range, typed: str = "") -> types.CompletionItem:
+    """`typed`: the text the item replaces, as the document has it. The server has filtered and
+    ranked already (fuzzily: `ordat` finds `ordered_at`), so every item filters on exactly what
+    was typed: each client then keeps all of them, in sort_text order, instead of dropping the
+    fuzzy ones or reordering by its own score. The list is incomplete: the next keystroke asks again."""
     new_text = completion.insert_text or completion.label
     return types.CompletionItem(
         label=completion.label,
@@ -38,8 +42,7 @@ def to_item(completion: Completion, replace: types.Range) -> types.CompletionIte
         if completion.documentation
         else None,
         text_edit=types.TextEdit(range=replace, new_text=new_text),
-        # A quoted insert replaces a typed quote: filter on what is inserted, or clients hide it.
-        filter_text=new_text if new_text != completion.label else None,
+        filter_text=typed or (new_text if new_text != completion.label else None),
         sort_text=completion.sort_text,
     )
 
@@ -111,5 +114,7 @@ def register(server: DomainLanguageServer) -> None:
         sql_text, path = region.analysis.text, str(ls.path_of(uri))  # the path keys the analysis's tokens
         items = complete_sql(sql_text, sql_offset, project.catalog, project.config.sql, path)
         start, end = replace_range(sql_text, sql_offset, project.config.sql.dialect, path)
-        replace = positions.range(*region.to_document(start, end))
-        return types.CompletionList(is_incomplete=True, items=[to_item(c, replace) for c in items])
+        document_start, document_end = region.to_document(start, end)
+        replace = positions.range(document_start, document_end)
+        typed = analysis.text[document_start:document_end]
+        return types.CompletionList(is_incomplete=True, items=[to_item(c, replace, typed) for c in items])

@@ -21,6 +21,7 @@ from sqlglot.tokens import Token, TokenType
 from domain_lsp.analysis.sql import functions
 from domain_lsp.analysis.sql.completion.context import Kind, Where, classify
 from domain_lsp.analysis.sql.completion.cursor import Cursor, find_cursor, is_word, name_of
+from domain_lsp.analysis.sql.completion.fuzzy import tier
 from domain_lsp.analysis.sql.completion.index import name_index
 from domain_lsp.analysis.sql.completion.keywords import keywords_for
 from domain_lsp.analysis.sql.completion.lookup import QuietContext
@@ -33,8 +34,8 @@ from domain_lsp.config import SqlSettings
 
 MAX_ITEMS = 200
 
-# Groups, best first; sort_text is "<match><group><order>" so a prefix match beats a
-# substring match whatever its group.
+# Groups, best first; sort_text is "<match tier><group><order>" so a prefix match beats a
+# fuzzy one (completion.fuzzy) whatever its group.
 _COLUMN, _OUTPUT, _SOURCE, _OUTER, _CTE, _LOCAL, _TABLE, _SCHEMA, _ELSEWHERE, _FUNCTION, _KEYWORD = range(11)
 
 
@@ -97,12 +98,10 @@ class _Builder:
         self._sources: Sources | None = None
 
     # -- plumbing -------------------------------------------------------------------------
-    def match(self, name: str, substring: bool) -> int | None:
-        """0 for a prefix match, 1 for a substring match (when allowed), None otherwise."""
-        folded = key(name)
-        if folded.startswith(self.prefix):
-            return 0
-        return 1 if substring and self.prefix in folded else None
+    def match(self, name: str, fuzzy: bool) -> int | None:
+        """The match's tier (completion.fuzzy), 0 for a prefix; None for no match. Without
+        `fuzzy` only a prefix matches (keywords, functions, the catalog's table index)."""
+        return tier(self.prefix, name, fuzzy)
 
     def add(
         self,
@@ -113,17 +112,17 @@ class _Builder:
         detail: str | None = None,
         documentation: str | None = None,
         insert: str | None = None,
-        substring: bool = True,
+        fuzzy: bool = True,
         match_on: str | None = None,
     ) -> bool:
-        tier = self.match(match_on or label, substring)
-        if tier is None:
+        rank = self.match(match_on or label, fuzzy)
+        if rank is None:
             return False
         if insert is None or insert == label:
             insert = None
         if self.cursor.quoted and kind not in ("keyword", "function"):
             insert = quote_name(insert or label, self.dialect, always=True) if insert is None else insert
-        sort = f"{tier}{group:02d}{order:05d}"
+        sort = f"{rank}{group:02d}{order:05d}"
         slot = (label, kind, insert)  # same-named tables of two schemas are two items
         if slot not in self.items or sort < self.items[slot][0]:
             self.items[slot] = (sort, Completion(label, kind, detail, documentation, insert, sort))
@@ -154,7 +153,7 @@ class _Builder:
     def keywords(self) -> None:
         lower = bool(self.cursor.prefix) and self.cursor.prefix == self.cursor.prefix.lower()
         for i, word in enumerate(keywords_for(self.where)):
-            self.add(_KEYWORD, i, word.lower() if lower else word, "keyword", substring=False)
+            self.add(_KEYWORD, i, word.lower() if lower else word, "keyword", fuzzy=False)
 
     def functions(self) -> None:
         if not self.prefix:
@@ -165,11 +164,11 @@ class _Builder:
         for name in pool[start:]:
             if not name.startswith(self.prefix) or count >= MAX_ITEMS:
                 break
-            count += self.add(_FUNCTION, count, name, "function", "function", substring=False)
+            count += self.add(_FUNCTION, count, name, "function", "function", fuzzy=False)
         for function in self.catalog.functions():
             if key(function.name).startswith(self.prefix):
                 detail = function.signature or (f"function in {function.schema}" if function.schema else "function")
-                self.add(_FUNCTION, 0, function.name, "function", detail, function.description, substring=False)
+                self.add(_FUNCTION, 0, function.name, "function", detail, function.description, fuzzy=False)
 
     # -- tables ---------------------------------------------------------------------------
     def tables(self) -> None:
@@ -198,7 +197,7 @@ class _Builder:
                 order += 1
                 self.add_table(_TABLE, order, table)
         for i, schema in enumerate(self.catalog.schemas()):
-            self.add(_SCHEMA, i, schema, "schema", "schema", None, self.quote(schema), substring=False)
+            self.add(_SCHEMA, i, schema, "schema", "schema", None, self.quote(schema), fuzzy=False)
 
     def _bounded(self, tables: Iterable[Table], seen: set[int]) -> Iterable[Table]:
         """Up to MAX_ITEMS tables not yet offered and not shadowed or dropped by the file."""
@@ -223,7 +222,7 @@ class _Builder:
             qualified = [table.database, table.schema] if table.database else [table.schema]
             name = ".".join([*(self.quote(p) for p in qualified if p), name])
             group = max(group, _ELSEWHERE)
-        self.add(group, order, table.name, kind, detail, table.description, name, substring=False)
+        self.add(group, order, table.name, kind, detail, table.description, name, fuzzy=False)
 
     def schema_tables(self, schema: str, database: str | None) -> None:
         index = name_index(self.catalog.parent or self.catalog)
@@ -245,7 +244,7 @@ class _Builder:
                 f"{kind} in {table.schema}",
                 table.description,
                 self.quote(table.name),
-                substring=False,
+                fuzzy=False,
             )
 
     # -- columns --------------------------------------------------------------------------
